@@ -1,0 +1,1 @@
+"""The archive: blob store, audit event chain, and (later) search."""

@@ -1,0 +1,175 @@
+"""Content-addressed blob store: every raw message and attachment, by SHA-256.
+
+A blob is written to a temporary file, fsync'd, renamed to its final name and its directory
+fsync'd, so that a name in the store always means complete, durable content. Writing the same
+bytes twice is a no-op. ``put_many`` makes a group of blobs durable together: the kernel's
+journal commits coalesce, so a group costs about one flush instead of one per blob.
+
+The ``BlobStore`` protocol is what the rest of the gateway uses; an object-store backend
+(S3-compatible) can implement it later.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from gateway.errors import NotFound, StorageError
+
+CHUNK = 1 << 20
+HEX = frozenset("0123456789abcdef")
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    sha256: str
+    size: int
+
+
+class BlobStore(Protocol):
+    """Where bytes live. Implementations must make ``put*`` durable before returning."""
+
+    def put(self, data: bytes) -> StoredBlob: ...
+
+    def put_many(self, items: Iterable[bytes]) -> list[StoredBlob]: ...
+
+    def put_stream(self, stream: BinaryIO) -> StoredBlob: ...
+
+    def open(self, sha256: str) -> BinaryIO: ...
+
+    def exists(self, sha256: str) -> bool: ...
+
+    def __iter__(self) -> Iterator[str]: ...
+
+
+def _check_digest(sha256: str) -> str:
+    if len(sha256) != 64 or not HEX.issuperset(sha256):
+        raise NotFound(f"not a SHA-256 digest: {sha256!r}")
+    return sha256
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class LocalBlobStore:
+    """Blobs as files under ``ROOT/ab/abcdef…`` (the first two hex digits fan out)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.tmp = root / "tmp"
+
+    def create(self) -> None:
+        """Create the folder layout (idempotent); called by ``gateway init``."""
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        for i in range(256):
+            (self.root / f"{i:02x}").mkdir(exist_ok=True)
+        _fsync_dir(self.root)
+
+    def path(self, sha256: str) -> Path:
+        sha256 = _check_digest(sha256)
+        return self.root / sha256[:2] / sha256
+
+    def exists(self, sha256: str) -> bool:
+        return self.path(sha256).is_file()
+
+    def open(self, sha256: str) -> BinaryIO:
+        try:
+            return self.path(sha256).open("rb")
+        except FileNotFoundError:
+            raise NotFound(f"blob {sha256} is not in the store") from None
+        except OSError as exc:
+            raise StorageError(f"cannot read blob {sha256}: {exc.strerror}") from exc
+
+    def read(self, sha256: str) -> bytes:
+        with self.open(sha256) as f:
+            return f.read()
+
+    def put(self, data: bytes) -> StoredBlob:
+        return self.put_many([data])[0]
+
+    def put_many(self, items: Iterable[bytes]) -> list[StoredBlob]:
+        """Store several blobs; all are durable when this returns."""
+        results: list[StoredBlob] = []
+        pending: list[tuple[int, Path, Path]] = []  # (fd, temp path, final path)
+        try:
+            for data in items:
+                digest = hashlib.sha256(data).hexdigest()
+                results.append(StoredBlob(digest, len(data)))
+                final = self.path(digest)
+                if final.exists() or any(p[2] == final for p in pending):
+                    continue
+                fd, temp = tempfile.mkstemp(dir=self.tmp, prefix="in-")
+                pending.append((fd, Path(temp), final))
+                view = memoryview(data)
+                while view:
+                    written = os.write(fd, view[:CHUNK])
+                    view = view[written:]
+            self._commit(pending)
+        except OSError as exc:
+            self._abandon(pending)
+            raise StorageError(f"cannot write to the blob store: {exc}") from exc
+        return results
+
+    def put_stream(self, stream: BinaryIO) -> StoredBlob:
+        """Store a stream without holding it in memory."""
+        digest = hashlib.sha256()
+        size = 0
+        pending: list[tuple[int, Path, Path]] = []
+        try:
+            fd, temp = tempfile.mkstemp(dir=self.tmp, prefix="in-")
+            pending.append((fd, Path(temp), Path(temp)))
+            while chunk := stream.read(CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view) :]
+            final = self.path(digest.hexdigest())
+            if final.exists():
+                self._abandon(pending)
+            else:
+                pending[0] = (fd, Path(temp), final)
+                self._commit(pending)
+        except OSError as exc:
+            self._abandon(pending)
+            raise StorageError(f"cannot write to the blob store: {exc}") from exc
+        return StoredBlob(digest.hexdigest(), size)
+
+    def _commit(self, pending: list[tuple[int, Path, Path]]) -> None:
+        # fsync every file before any rename: a final name must never point at partial data.
+        for fd, _, _ in pending:
+            os.fsync(fd)
+        directories = set()
+        for fd, temp, final in pending:
+            os.close(fd)
+            os.replace(temp, final)
+            directories.add(final.parent)
+        pending.clear()
+        for directory in directories:
+            _fsync_dir(directory)
+
+    @staticmethod
+    def _abandon(pending: list[tuple[int, Path, Path]]) -> None:
+        for fd, temp, _ in pending:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            temp.unlink(missing_ok=True)
+        pending.clear()
+
+    def __iter__(self) -> Iterator[str]:
+        for sub in sorted(self.root.iterdir()):
+            if len(sub.name) == 2 and sub.is_dir():
+                for blob in sorted(sub.iterdir()):
+                    if len(blob.name) == 64:
+                        yield blob.name

@@ -1,0 +1,177 @@
+"""Look-ups over the archive: messages and documents, as CONTRACT's JSON shapes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from gateway.db.models import (
+    Attachment,
+    Document,
+    InboundMessage,
+    Organisation,
+    RegisterBook,
+)
+from gateway.errors import NotFound
+
+
+def iso(value: dt.datetime | None, zone: ZoneInfo | None = None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(zone or dt.UTC).isoformat(timespec="seconds")
+
+
+def message_json(message: InboundMessage, zone: ZoneInfo | None = None) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "state": message.state,
+        "source": message.source,
+        "mailbox": message.mailbox,
+        "message_id": message.message_id,
+        "from": message.from_addr,
+        "subject": message.subject,
+        "received_at": iso(message.received_at, zone),
+        "raw_sha256": message.raw_sha256,
+        "error": message.error,
+    }
+
+
+def list_messages(
+    session: Session, state: str | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
+    query = select(InboundMessage).order_by(InboundMessage.id)
+    if state:
+        query = query.where(InboundMessage.state == state)
+    if limit:
+        query = query.limit(limit)
+    return [message_json(m) for m in session.scalars(query)]
+
+
+def get_message(session: Session, message_id: int) -> InboundMessage:
+    message = session.get(InboundMessage, message_id)
+    if message is None:
+        raise NotFound(f"no message with id {message_id}")
+    return message
+
+
+def message_detail(session: Session, message: InboundMessage) -> dict[str, Any]:
+    detail = message_json(message)
+    detail["attempts"] = message.attempts
+    detail["retry_at"] = iso(message.retry_at)
+    detail["deliveries"] = [
+        {
+            "source": d.source,
+            "mailbox": d.mailbox,
+            "received_at": iso(d.received_at),
+            "peer": d.peer,
+            "imap": (
+                {"account": d.imap_account, "folder": d.imap_folder,
+                 "uidvalidity": d.imap_uidvalidity, "uid": d.imap_uid}
+                if d.imap_uid is not None else None
+            ),
+        }
+        for d in message.deliveries
+    ]  # fmt: skip
+    detail["attachments"] = [
+        {
+            "index": a.index,
+            "name": a.name,
+            "declared_type": a.declared_type,
+            "detected_type": a.detected_type,
+            "size": a.size,
+            "sha256": a.sha256,
+            "document_id": a.document_id,
+            "role": a.role,
+            "reason": a.reason,
+        }
+        for a in message.attachments
+    ]
+    detail["documents"] = list(
+        session.scalars(
+            select(Document.id).where(Document.message_id == message.id).order_by(Document.id)
+        )
+    )
+    return detail
+
+
+def document_json(session: Session, document: Document) -> dict[str, Any]:
+    org = session.get_one(Organisation, document.organisation_id)
+    zone = ZoneInfo(org.timezone)
+    book = session.get_one(RegisterBook, document.book_id)
+    message = session.get(InboundMessage, document.message_id) if document.message_id else None
+    files = session.scalars(
+        select(Attachment).where(Attachment.document_id == document.id).order_by(Attachment.index)
+    )
+    trust = document.trust or {}
+    return {
+        "id": document.id,
+        "org": org.code,
+        "direction": document.direction,
+        "book": book.code,
+        "year": document.year,
+        "number": document.number,
+        "registered_at": iso(document.registered_at, zone),
+        "doc_type": document.doc_type,
+        "doc_type_name": document.doc_type_name,
+        "system": document.system,
+        "number_symbol": document.number_symbol,
+        "issuer": document.issuer,
+        "issued_date": document.issued_date.isoformat() if document.issued_date else None,
+        "summary": document.summary,
+        "urgency": document.urgency,
+        "secrecy": document.secrecy,
+        "status": document.status,
+        "duplicate_of": document.duplicate_of,
+        "message": (
+            {
+                "id": message.id,
+                "message_id": message.message_id,
+                "from": message.from_addr,
+                "subject": message.subject,
+                "received_at": iso(message.received_at, zone),
+                "raw_sha256": message.raw_sha256,
+            }
+            if message
+            else None
+        ),
+        "files": [
+            {"name": f.name, "sha256": f.sha256, "size": f.size, "mime": f.detected_type,
+             "role": f.role}
+            for f in files
+        ],
+        "assignments": [],
+        "trust": {"level": trust.get("level", "unverified"), "checks": trust.get("checks", [])},
+        "evidence": document.evidence,
+    }
+
+
+def documents_query(
+    *,
+    direction: str | None = None,
+    year: int | None = None,
+    org: str | None = None,
+    status: str | None = None,
+) -> Select[Document]:
+    query = select(Document).order_by(Document.id)
+    if direction:
+        query = query.where(Document.direction == direction)
+    if year:
+        query = query.where(Document.year == year)
+    if status:
+        query = query.where(Document.status == status)
+    if org:
+        query = query.join(Organisation, Organisation.id == Document.organisation_id).where(
+            Organisation.code == org
+        )
+    return query
+
+
+def get_document(session: Session, document_id: int) -> Document:
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFound(f"no document with id {document_id}")
+    return document

@@ -1,0 +1,30 @@
+"""The `gateway` command line. Every command is listed in COMMANDS: nothing is discovered."""
+
+from __future__ import annotations
+
+import click
+
+from gateway import __version__
+from gateway.cli.docs import docs
+from gateway.cli.intake import import_, process
+from gateway.cli.messages import messages
+from gateway.cli.setup import init, serve
+
+COMMANDS: tuple[click.Command, ...] = (
+    init,
+    serve,
+    import_,
+    process,
+    messages,
+    docs,
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gateway")
+def main() -> None:
+    """Công văn gateway: the official mailbox in, registered documents out."""
+
+
+for _command in COMMANDS:
+    main.add_command(_command)

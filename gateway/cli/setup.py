@@ -1,0 +1,26 @@
+"""`gateway init` and `gateway serve`."""
+
+from __future__ import annotations
+
+import asyncio
+
+from gateway.cli.common import Context, command
+from gateway.daemon import serve as run_daemon
+
+
+@command(name="init", help="Create the data root, database schema and blob store (idempotent).")
+def init(ctx: Context) -> None:
+    app = ctx.app
+    app.init()
+    database = app.db.engine.url.render_as_string()  # password hidden
+    ctx.emit(
+        {"data_root": str(app.settings.data_root), "database": database},
+        f"Initialised data root {app.settings.data_root}",
+    )
+
+
+@command(name="serve", help="Run the daemon: SMTP intake and pipeline workers.")
+def serve(ctx: Context) -> None:
+    app = ctx.app
+    app.init()
+    asyncio.run(run_daemon(app))

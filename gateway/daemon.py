@@ -1,0 +1,79 @@
+"""`gateway serve`: SMTP intake, pipeline workers (and later pollers and the scheduler).
+
+SIGTERM/SIGINT: stop accepting connections, let messages already in DATA finish and be
+committed, let each worker finish its current message, then exit 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+
+from gateway.app import App
+from gateway.intake.batching import GroupCommitter
+from gateway.intake.smtp import start_smtp_server
+from gateway.intake.store import Intake
+from gateway.pipeline.worker import Worker
+
+log = logging.getLogger(__name__)
+
+IDLE_POLL_SECONDS = 2.0
+SHUTDOWN_GRACE_SECONDS = 30.0
+
+
+def _worker_loop(app: App, stop: threading.Event, wake: threading.Event) -> None:
+    worker = Worker(app.settings, app.db, app.blobs)
+    while not stop.is_set():
+        try:
+            message_id = worker.claim()
+        except Exception as exc:  # database down: keep trying, never die
+            log.error("cannot claim work: %s", exc)
+            message_id = None
+        if message_id is None:
+            wake.wait(IDLE_POLL_SECONDS)
+            wake.clear()
+            continue
+        worker.process(message_id)
+
+
+async def serve(app: App) -> None:
+    settings = app.settings
+    stop_requested = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop_requested.set)
+
+    wake = threading.Event()
+    stop_workers = threading.Event()
+    committer = GroupCommitter(
+        Intake(settings, app.db, app.blobs), settings.smtp.max_batch, on_commit=wake.set
+    )
+    server = await start_smtp_server(settings, committer) if settings.smtp.enabled else None
+    workers = [
+        threading.Thread(
+            target=_worker_loop, args=(app, stop_workers, wake), name=f"worker-{i}", daemon=True
+        )
+        for i in range(settings.pipeline.workers)
+    ]
+    for thread in workers:
+        thread.start()
+    log.info("gateway serving (%d pipeline workers)", len(workers))
+
+    await stop_requested.wait()
+    log.info("stopping: no new connections; finishing work in progress")
+    if server is not None:
+        server.close()
+        await asyncio.wait_for(_drain(committer), SHUTDOWN_GRACE_SECONDS)
+    await asyncio.to_thread(committer.close)
+    stop_workers.set()
+    wake.set()
+    for thread in workers:
+        await asyncio.to_thread(thread.join)
+    log.info("stopped")
+
+
+async def _drain(committer: GroupCommitter) -> None:
+    while committer.in_flight:
+        await asyncio.sleep(0.05)

@@ -1,0 +1,1 @@
+"""Intake: every way a message reaches the gateway ends in one durable store."""

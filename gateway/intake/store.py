@@ -1,0 +1,217 @@
+"""Durable intake: raw bytes into the blob store, a message row into the database.
+
+Every intake source (SMTP, IMAP, imported files) ends here. ``store_batch`` makes a group of
+messages durable together: their blobs are fsync'd as one group, then one transaction inserts
+the rows. Only when it returns may a source acknowledge (SMTP 250, IMAP move/flag).
+
+The same message delivered again is recognised and recorded as another delivery of the one
+stored message: by IMAP (account, folder, UIDVALIDITY, UID), else by Message-ID plus the hash
+of the body (so a copy that gained Received headers on another path still matches), else by
+the hash of the whole raw message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from email import policy
+from email.parser import BytesHeaderParser
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gateway.archive.blobstore import LocalBlobStore
+from gateway.config import Settings
+from gateway.db.engine import Database
+from gateway.db.models import Blob, Delivery, InboundMessage, Organisation, utcnow
+from gateway.errors import StorageError
+from gateway.pipeline.parse import decode_words
+
+HEADER_END = re.compile(rb"\r?\n\r?\n")
+MAX_HEADER_SCAN = 256 * 1024
+
+
+@dataclass(frozen=True)
+class ImapOrigin:
+    account: str  # "user@host"
+    folder: str
+    uidvalidity: int
+    uid: int
+
+
+@dataclass(frozen=True)
+class IncomingMail:
+    """One message as a source received it, before it is stored."""
+
+    raw: bytes
+    mailboxes: Sequence[str]  # official mailboxes it was delivered to (already checked)
+    source: str  # smtp | imap | file
+    envelope_from: str | None = None
+    peer: str | None = None
+    received_at: dt.datetime | None = None
+    imap: ImapOrigin | None = None
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What intake did with one IncomingMail: one message id per receiving organisation."""
+
+    message_ids: tuple[int, ...]
+    duplicate: bool  # every organisation already had it
+
+
+@dataclass(frozen=True)
+class HeaderSummary:
+    message_id: str | None
+    from_addr: str | None
+    subject: str | None
+    body_sha256: str
+
+
+def summarise_headers(raw: bytes) -> HeaderSummary:
+    """Read the few headers intake needs from the header block only (cheap on big mail)."""
+    match = HEADER_END.search(raw, 0, MAX_HEADER_SCAN)
+    head, body = (raw[: match.start()], raw[match.end() :]) if match else (raw, b"")
+    values: dict[str, str | None] = {"message-id": None, "from": None, "subject": None}
+    try:
+        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(head)
+        for name in values:
+            value = headers.get(name)
+            if value is not None:
+                values[name] = decode_words(str(value)).strip()[:998] or None
+    except Exception:  # hostile headers: keep what we have, processing will look again
+        pass
+    mid = values["message-id"]
+    if mid:
+        mid = mid.split()[0] if mid.split() else None
+    return HeaderSummary(mid, values["from"], values["subject"], hashlib.sha256(body).hexdigest())
+
+
+def dedupe_key(summary: HeaderSummary, raw_sha256: str) -> str:
+    if summary.message_id:
+        return f"mid:{summary.message_id[:500]}:{summary.body_sha256}"
+    return f"raw:{raw_sha256}"
+
+
+class Intake:
+    """Stores incoming mail durably; thread-safe (each batch uses its own session)."""
+
+    def __init__(self, settings: Settings, db: Database, blobs: LocalBlobStore) -> None:
+        self.settings = settings
+        self.db = db
+        self.blobs = blobs
+        self._org_ids: dict[str, int] = {}
+
+    def organisation_id(self, session: Session, code: str) -> int:
+        if code not in self._org_ids:
+            org_id = session.scalar(select(Organisation.id).where(Organisation.code == code))
+            if org_id is None:
+                raise StorageError(f"organisation {code!r} is not in the database: run init")
+            self._org_ids[code] = org_id
+        return self._org_ids[code]
+
+    def store(self, mail: IncomingMail) -> Stored:
+        return self.store_batch([mail])[0]
+
+    def store_batch(
+        self,
+        mails: Sequence[IncomingMail],
+        also: Callable[[Session], None] | None = None,
+    ) -> list[Stored]:
+        """Make every mail durable; ``also`` runs in the same transaction (IMAP folder state).
+
+        Raises StorageError when nothing could be committed: the caller must not acknowledge.
+        """
+        stored_blobs = self.blobs.put_many(mail.raw for mail in mails)
+        summaries = [summarise_headers(mail.raw) for mail in mails]
+        # A concurrent process may insert the same message between our look-up and insert:
+        # the unique constraint refuses it, and the second attempt finds the row.
+        for attempt in range(3):
+            try:
+                with self.db.transaction() as session:
+                    results = [
+                        self._record(session, mail, blob.sha256, summary)
+                        for mail, blob, summary in zip(mails, stored_blobs, summaries, strict=True)
+                    ]
+                    if also is not None:
+                        also(session)
+                return results
+            except StorageError as exc:
+                if not isinstance(exc.__cause__, IntegrityError) or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _record(
+        self, session: Session, mail: IncomingMail, raw_sha256: str, summary: HeaderSummary
+    ) -> Stored:
+        now = utcnow()
+        received_at = mail.received_at or now
+        if session.get(Blob, raw_sha256) is None:
+            session.add(Blob(sha256=raw_sha256, size=len(mail.raw), created_at=now))
+            session.flush()
+        if mail.imap is not None:
+            known = session.scalar(
+                select(Delivery.message_id).where(
+                    Delivery.imap_account == mail.imap.account,
+                    Delivery.imap_folder == mail.imap.folder,
+                    Delivery.imap_uidvalidity == mail.imap.uidvalidity,
+                    Delivery.imap_uid == mail.imap.uid,
+                )
+            )
+            if known is not None:
+                return Stored((known,), duplicate=True)
+        key = dedupe_key(summary, raw_sha256)
+        by_org: dict[str, str] = {}
+        for mailbox in mail.mailboxes:
+            org = self.settings.organisation_for(mailbox)
+            if org is None:
+                raise StorageError(f"{mailbox} is not an official mailbox of any organisation")
+            by_org.setdefault(org.code, mailbox.lower())
+        ids: list[int] = []
+        duplicate = True
+        for code, mailbox in by_org.items():
+            org_id = self.organisation_id(session, code)
+            message = session.scalars(
+                select(InboundMessage).where(
+                    InboundMessage.organisation_id == org_id, InboundMessage.dedupe_key == key
+                )
+            ).one_or_none()
+            if message is None:
+                duplicate = False
+                message = InboundMessage(
+                    organisation_id=org_id,
+                    mailbox=mailbox,
+                    source=mail.source,
+                    dedupe_key=key,
+                    message_id=summary.message_id,
+                    raw_sha256=raw_sha256,
+                    size=len(mail.raw),
+                    envelope_from=mail.envelope_from,
+                    from_addr=summary.from_addr,
+                    subject=summary.subject,
+                    received_at=received_at,
+                    state="received",
+                    attempts=0,
+                )
+                session.add(message)
+                session.flush()
+            session.add(
+                Delivery(
+                    message_id=message.id,
+                    source=mail.source,
+                    mailbox=mailbox,
+                    received_at=received_at,
+                    raw_sha256=raw_sha256,
+                    peer=mail.peer,
+                    imap_account=mail.imap.account if mail.imap else None,
+                    imap_folder=mail.imap.folder if mail.imap else None,
+                    imap_uidvalidity=mail.imap.uidvalidity if mail.imap else None,
+                    imap_uid=mail.imap.uid if mail.imap else None,
+                )
+            )
+            ids.append(message.id)
+        return Stored(tuple(ids), duplicate)

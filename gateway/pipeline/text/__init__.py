@@ -1,0 +1,1 @@
+"""Text extraction: every document format becomes a ``DocText`` (lines with layout + full text)."""

@@ -1,0 +1,187 @@
+"""The pipeline worker: claim a received message, run the steps, record the outcome.
+
+Steps, in order (the one visible composition of the pipeline):
+    parse_message   raw bytes -> ParsedMessage        (gateway.pipeline.parse)
+    find_documents  ParsedMessage -> Findings          (gateway.pipeline.documents)
+    store parts     attachment bytes -> blob store      (durable before the transaction)
+    register        Findings -> register entries        (gateway.pipeline.register)
+
+Everything after intake is a re-runnable function of the raw bytes: the outcome is written in
+one transaction together with the message's new state, so a crash anywhere leaves the message
+to be claimed again (its claim expires) and nothing happens twice. Our own failures are
+retried with exponential backoff; input we cannot handle is quarantined with the reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy import and_, or_, select, update
+
+from gateway.archive import events
+from gateway.archive.blobstore import LocalBlobStore
+from gateway.config import Settings
+from gateway.db.engine import Database
+from gateway.db.models import (
+    FAILED,
+    PROCESSED,
+    PROCESSING,
+    QUARANTINED,
+    RECEIVED,
+    InboundMessage,
+    Organisation,
+    utcnow,
+)
+from gateway.errors import GatewayError
+from gateway.pipeline.documents import find_documents
+from gateway.pipeline.message import Findings
+from gateway.pipeline.parse import parse_message
+from gateway.pipeline.register import register_documents
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = dt.timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    message_id: int
+    state: str
+    documents: int
+    reason: str | None = None
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+class Worker:
+    def __init__(self, settings: Settings, db: Database, blobs: LocalBlobStore) -> None:
+        self.settings = settings
+        self.db = db
+        self.blobs = blobs
+        self.name = worker_name()
+
+    # -- claiming ---------------------------------------------------------------------
+
+    def claim(self) -> int | None:
+        """Take the oldest message that is due; None when there is nothing to do."""
+        now = utcnow()
+        due = or_(
+            InboundMessage.state == RECEIVED,
+            and_(InboundMessage.state == FAILED, InboundMessage.retry_at <= now),
+            and_(InboundMessage.state == PROCESSING, InboundMessage.claimed_until < now),
+        )
+        query = select(InboundMessage.id).where(due).order_by(InboundMessage.id).limit(1)
+        if self.db.is_postgresql:
+            query = query.with_for_update(skip_locked=True)
+        with self.db.transaction() as session:
+            message_id = session.scalar(query)
+            if message_id is None:
+                return None
+            session.execute(
+                update(InboundMessage)
+                .where(InboundMessage.id == message_id)
+                .values(
+                    state=PROCESSING,
+                    claimed_by=self.name,
+                    claimed_until=now + dt.timedelta(seconds=self.settings.storage.claim_timeout),
+                    attempts=InboundMessage.attempts + 1,
+                )
+            )
+            return message_id
+
+    def run_until_idle(self) -> list[Outcome]:
+        outcomes = []
+        while (message_id := self.claim()) is not None:
+            outcomes.append(self.process(message_id))
+        return outcomes
+
+    # -- processing -------------------------------------------------------------------
+
+    def process(self, message_id: int) -> Outcome:
+        """Run the pipeline on one claimed message; never raises for a message's fault."""
+        try:
+            return self._process(message_id)
+        except Exception as exc:  # our failure (storage, bug): retry later, keep the reason
+            log.exception("processing message %s failed", message_id)
+            return self._fail(message_id, f"{type(exc).__name__}: {exc}")
+
+    def _process(self, message_id: int) -> Outcome:
+        with self.db.transaction() as session:
+            message = session.get_one(InboundMessage, message_id)
+            raw_sha256 = message.raw_sha256
+            org_code = session.get_one(Organisation, message.organisation_id).code
+        org = self.settings.organisation(org_code)
+        raw = self.blobs.read(raw_sha256)
+        parsed = parse_message(
+            raw,
+            max_depth=self.settings.pipeline.max_depth,
+            max_parts=self.settings.pipeline.max_parts,
+        )
+        findings = find_documents(parsed)
+        self.blobs.put_many(part.data for part in parsed.attachments)
+        with self.db.transaction() as session:
+            message = session.get_one(InboundMessage, message_id, with_for_update=True)
+            if message.state != PROCESSING or message.claimed_by != self.name:
+                # Our claim expired and another worker took the message over.
+                return Outcome(message_id, message.state, 0, "claimed by another worker")
+            message.from_addr = parsed.from_addr or message.from_addr
+            message.subject = parsed.subject or message.subject
+            message.message_id = parsed.message_id or message.message_id
+            documents = [] if findings.quarantine else register_documents(
+                session, message, org, parsed, findings
+            )
+            state, reason = _final_state(findings, len(documents))
+            message.state = state
+            message.error = reason
+            message.retry_at = None
+            message.claimed_by = None
+            message.claimed_until = None
+            message.processed_at = utcnow()
+            events.record(
+                session,
+                f"message.{state}",
+                "message",
+                message_id,
+                organisation_id=message.organisation_id,
+                data={"documents": [d.id for d in documents], "reason": reason,
+                      "defects": parsed.defects[:20]},
+            )
+        log.info("message %s %s (%d documents)%s", message_id, state, len(documents),
+                 f": {reason}" if reason else "")
+        return Outcome(message_id, state, len(documents), reason)
+
+    def _fail(self, message_id: int, error: str) -> Outcome:
+        try:
+            with self.db.transaction() as session:
+                message = session.get_one(InboundMessage, message_id)
+                attempts = message.attempts
+                message.state = FAILED
+                message.error = error[:2000]
+                message.claimed_by = None
+                message.claimed_until = None
+                if attempts < self.settings.pipeline.max_attempts:
+                    delay = dt.timedelta(
+                        seconds=self.settings.pipeline.retry_base_seconds * 2 ** (attempts - 1)
+                    )
+                    message.retry_at = utcnow() + min(delay, MAX_BACKOFF)
+                else:
+                    message.retry_at = None  # needs a person: `gateway reprocess`
+        except GatewayError as exc:
+            # The database itself is down: the claim expires and the message is retried.
+            log.error("cannot record failure of message %s: %s", message_id, exc)
+        return Outcome(message_id, FAILED, 0, error)
+
+
+def _final_state(findings: Findings, documents: int) -> tuple[str, str | None]:
+    if findings.quarantine:
+        return QUARANTINED, findings.quarantine
+    if documents:
+        return PROCESSED, None
+    return PROCESSED, findings.note or "no official document found"
