@@ -20,7 +20,7 @@ class App:
 
     @cached_property
     def db(self) -> Database:
-        return Database(self.settings.database_url)
+        return Database(self.settings.database_url, self.settings.storage.lock_timeout)
 
     @cached_property
     def blobs(self) -> LocalBlobStore:

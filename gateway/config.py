@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from gateway.errors import ConfigError
 
@@ -33,6 +40,8 @@ class StorageConfig(_Section):
     database_url: str = ""
     # Seconds a worker may hold a claimed message before another worker takes it over.
     claim_timeout: int = Field(default=600, ge=10)
+    # Seconds to wait for a locked database before giving up (SMTP then answers 451).
+    lock_timeout: int = Field(default=30, ge=1)
 
 
 class SmtpConfig(_Section):
@@ -115,10 +124,45 @@ class ImapConfig(_Section):
     password_env: str = ""
     oauth2_token_file: str = ""
     folder: str = "INBOX"
-    after: str = Field(default="move:Processed", pattern=r"^(move:.+|flag:.+|keep)$")
+    # A keyword is an IMAP atom (ASCII); folders may be Vietnamese (sent as modified UTF-7).
+    after: str = Field(
+        default="move:Processed", pattern=r"^(move:.+|flag:\\?[A-Za-z0-9$_.\-]+|keep)$"
+    )
     poll_interval: int = Field(default=60, ge=1)
     idle: bool = True
     batch_size: int = Field(default=50, ge=1)
+    tls_ca: str = ""
+    timeout: int = Field(default=60, ge=1)
+    # RFC 2177 asks for a new IDLE at least every 29 minutes; firewalls often drop sooner.
+    idle_renew: int = Field(default=600, ge=10, le=1740)
+
+    @field_validator("mailbox")
+    @classmethod
+    def _lower_mailbox(cls, value: str) -> str:
+        if "@" not in value:
+            raise ValueError(f"expected an e-mail address, got {value!r}")
+        return value.strip().lower()
+
+    @model_validator(mode="after")
+    def _one_credential(self) -> ImapConfig:
+        given = [
+            k
+            for k in ("password", "password_file", "password_env", "oauth2_token_file")
+            if getattr(self, k)
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                "give exactly one of password, password_file, password_env, oauth2_token_file"
+                f" (got {', '.join(given) or 'none'})"
+            )
+        if self.after == f"move:{self.folder}":
+            raise ValueError(f"after = {self.after!r} would move messages into the watched folder")
+        return self
+
+    @property
+    def account(self) -> str:
+        """The account's name in the database and the logs: user@host."""
+        return f"{self.username}@{self.host}"
 
 
 def _default_organisations() -> list[OrganisationConfig]:
@@ -185,6 +229,9 @@ def _format_error(source: str, exc: ValidationError) -> str:
             lines.append(f"{source}: {path}: unknown key")
         elif kind == "missing":
             lines.append(f"{source}: {path}: required key is missing")
+        elif isinstance(err.get("input"), dict) or "pass" in path or "token" in path:
+            # A whole section (or a secret) as "got": it could print a password.
+            lines.append(f"{source}: {path}: {err['msg']}")
         else:
             lines.append(f"{source}: {path}: {err['msg']} (got {err.get('input')!r})")
     return "; ".join(lines)
@@ -204,11 +251,22 @@ def _check_cross_references(source: str, settings: Settings) -> None:
                     f"{seen[address]!r} and {org.code!r}"
                 )
             seen[address] = org.code
+    watched: set[tuple[str, str]] = set()
     for i, account in enumerate(settings.imap):
         if account.organisation not in codes:
             raise ConfigError(
                 f"{source}: imap[{i}].organisation: no organisation {account.organisation!r}"
             )
+        if seen.get(account.mailbox) != account.organisation:
+            raise ConfigError(
+                f"{source}: imap[{i}].mailbox: {account.mailbox!r} is not a mailbox of "
+                f"organisation {account.organisation!r}"
+            )
+        if (account.account, account.folder) in watched:
+            raise ConfigError(
+                f"{source}: imap[{i}]: {account.account} folder {account.folder!r} is polled twice"
+            )
+        watched.add((account.account, account.folder))
 
 
 def parse_settings(data: dict[str, Any], source: str, base_dir: Path) -> Settings:

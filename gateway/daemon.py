@@ -1,4 +1,4 @@
-"""`gateway serve`: SMTP intake, pipeline workers (and later pollers and the scheduler).
+"""`gateway serve`: SMTP intake, IMAP pollers, pipeline workers (and later the scheduler).
 
 SIGTERM/SIGINT: stop accepting connections, let messages already in DATA finish and be
 committed, let each worker finish its current message, then exit 0.
@@ -13,6 +13,7 @@ import threading
 
 from gateway.app import App
 from gateway.intake.batching import GroupCommitter
+from gateway.intake.imap_poller import ImapPollers
 from gateway.intake.smtp import start_smtp_server
 from gateway.intake.store import Intake
 from gateway.pipeline.worker import Worker
@@ -45,6 +46,7 @@ async def serve(app: App) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop_requested.set)
 
+    Worker(settings, app.db, app.blobs).release_orphaned_claims()
     wake = threading.Event()
     stop_workers = threading.Event()
     committer = GroupCommitter(
@@ -59,13 +61,19 @@ async def serve(app: App) -> None:
     ]
     for thread in workers:
         thread.start()
-    log.info("gateway serving (%d pipeline workers)", len(workers))
+    # IMAP: one poller thread per [[imap]] account; each stored batch wakes the workers.
+    pollers = ImapPollers(settings, settings.imap, committer.intake, on_store=wake.set)
+    pollers.start()
+    log.info(
+        "gateway serving (%d pipeline workers, %d IMAP pollers)", len(workers), len(pollers.threads)
+    )
 
     await stop_requested.wait()
     log.info("stopping: no new connections; finishing work in progress")
     if server is not None:
         server.close()
         await asyncio.wait_for(_drain(committer), SHUTDOWN_GRACE_SECONDS)
+    await asyncio.to_thread(pollers.stop)
     await asyncio.to_thread(committer.close)
     stop_workers.set()
     wake.set()

@@ -29,3 +29,11 @@ class IntakeRejected(GatewayError):
 
 class NotFound(GatewayError):
     """A looked-up object does not exist."""
+
+
+class ImapError(GatewayError):
+    """An IMAP server could not be reached or refused a command (retried with backoff)."""
+
+
+class ImapAuthError(ImapError):
+    """An IMAP server refused the configured credentials (retried, slowly)."""

@@ -40,7 +40,9 @@ def test_wrong_type_is_named_with_expected_type(tmp_path: Path):
     """A string where a number is expected says which key and what type."""
     path = tmp_path / "gateway.toml"
     path.write_text('[smtp]\nmax_message_size = "25MB"\n')
-    with pytest.raises(ConfigError, match=r"smtp.max_message_size: Input should be a valid integer"):
+    with pytest.raises(
+        ConfigError, match=r"smtp.max_message_size: Input should be a valid integer"
+    ):
         load_settings(path)
 
 

@@ -2,8 +2,10 @@
 
 A blob is written to a temporary file, fsync'd, renamed to its final name and its directory
 fsync'd, so that a name in the store always means complete, durable content. Writing the same
-bytes twice is a no-op. ``put_many`` makes a group of blobs durable together: the kernel's
-journal commits coalesce, so a group costs about one flush instead of one per blob.
+bytes twice is a no-op. ``put_many`` makes a group of blobs durable together: it issues the
+fsyncs of the group at the same time (from a small thread pool), so that the filesystem folds
+them into one journal commit and the group waits about two device flushes (files, then
+directories) instead of two per blob.
 
 The ``BlobStore`` protocol is what the rest of the gateway uses; an object-store backend
 (S3-compatible) can implement it later.
@@ -15,15 +17,19 @@ import contextlib
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, TypeVar
 
 from gateway.errors import NotFound, StorageError
 
 CHUNK = 1 << 20
 HEX = frozenset("0123456789abcdef")
+FSYNC_THREADS = 16
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,31 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _fsync_all(fsync: Callable[[T], None], targets: list[T]) -> None:
+    """fsync every target, all at once; raises the first OSError after all are done.
+
+    fsync waits for the disk; issued together, the kernel commits them in one journal
+    transaction (ext4/XFS group commit) instead of one after the other.
+    """
+    global _pool
+    if len(targets) <= 1:
+        for target in targets:
+            fsync(target)
+        return
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(FSYNC_THREADS, thread_name_prefix="blob-fsync")
+    futures = [_pool.submit(fsync, target) for target in targets]
+    errors = [f.exception() for f in futures]
+    for error in errors:
+        if error is not None:
+            raise error
 
 
 class LocalBlobStore:
@@ -148,16 +179,17 @@ class LocalBlobStore:
 
     def _commit(self, pending: list[tuple[int, Path, Path]]) -> None:
         # fsync every file before any rename: a final name must never point at partial data.
-        for fd, _, _ in pending:
-            os.fsync(fd)
-        directories = set()
+        # Then the renames, then each directory that gained a name (POSIX: only a directory
+        # fsync makes the new name durable; ext4 happens to do it with the file's journal
+        # commit, other filesystems do not, so it stays). Both rounds run concurrently.
+        _fsync_all(os.fsync, [fd for fd, _, _ in pending])
+        directories: dict[Path, None] = {}
         for fd, temp, final in pending:
             os.close(fd)
             os.replace(temp, final)
-            directories.add(final.parent)
+            directories[final.parent] = None
         pending.clear()
-        for directory in directories:
-            _fsync_dir(directory)
+        _fsync_all(_fsync_dir, list(directories))
 
     @staticmethod
     def _abandon(pending: list[tuple[int, Path, Path]]) -> None:

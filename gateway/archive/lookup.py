@@ -139,8 +139,13 @@ def document_json(session: Session, document: Document) -> dict[str, Any]:
             else None
         ),
         "files": [
-            {"name": f.name, "sha256": f.sha256, "size": f.size, "mime": f.detected_type,
-             "role": f.role}
+            {
+                "name": f.name,
+                "sha256": f.sha256,
+                "size": f.size,
+                "mime": f.detected_type,
+                "role": f.role,
+            }
             for f in files
         ],
         "assignments": [],

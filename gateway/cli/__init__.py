@@ -5,18 +5,30 @@ from __future__ import annotations
 import click
 
 from gateway import __version__
+from gateway.cli.classify import classify
 from gateway.cli.docs import docs
+from gateway.cli.export import export
+from gateway.cli.fetch import fetch
 from gateway.cli.intake import import_, process
 from gateway.cli.messages import messages
+from gateway.cli.register import register
+from gateway.cli.search import search
 from gateway.cli.setup import init, serve
+from gateway.cli.verify import verify
 
 COMMANDS: tuple[click.Command, ...] = (
     init,
     serve,
     import_,
     process,
+    fetch,
     messages,
     docs,
+    classify,
+    search,
+    verify,
+    register,
+    export,
 )
 
 

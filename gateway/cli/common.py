@@ -58,6 +58,8 @@ def command(
                 format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                 stream=sys.stderr,
             )
+            # aiosmtpd logs every SMTP command at INFO: keep its warnings only.
+            logging.getLogger("mail.log").setLevel(logging.WARNING)
             ctx = Context(config, as_json)
             try:
                 func(ctx, **kwargs)
@@ -68,9 +70,7 @@ def command(
                 if ctx._app is not None:
                     ctx._app.close()
 
-        run = click.option(
-            "--json", "as_json", is_flag=True, help="Print one JSON document."
-        )(run)
+        run = click.option("--json", "as_json", is_flag=True, help="Print one JSON document.")(run)
         run = click.option(
             "--config",
             type=click.Path(dir_okay=False),

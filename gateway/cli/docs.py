@@ -18,8 +18,9 @@ def docs() -> None:
 @click.option("--year", type=int, default=None)
 @click.option("--org", default=None, help="Organisation code.")
 @click.option("--status", default=None)
-def list_(ctx: Context, direction: str | None, year: int | None, org: str | None,
-          status: str | None) -> None:
+def list_(
+    ctx: Context, direction: str | None, year: int | None, org: str | None, status: str | None
+) -> None:
     ctx.app.require_initialised()
     with ctx.app.db.transaction() as session:
         query = documents_query(direction=direction, year=year, org=org, status=status)
@@ -41,16 +42,36 @@ def show(ctx: Context, document_id: int) -> None:
         data = document_json(session, get_document(session, document_id))
 
     def text() -> str:
-        keys = ("id", "org", "direction", "book", "year", "number", "registered_at", "doc_type",
-                "doc_type_name", "system", "number_symbol", "issuer", "issued_date", "summary",
-                "urgency", "secrecy", "status", "duplicate_of")
+        keys = (
+            "id",
+            "org",
+            "direction",
+            "book",
+            "year",
+            "number",
+            "registered_at",
+            "doc_type",
+            "doc_type_name",
+            "system",
+            "number_symbol",
+            "issuer",
+            "issued_date",
+            "summary",
+            "urgency",
+            "secrecy",
+            "status",
+            "duplicate_of",
+        )
         lines = [f"{k}: {data[k]}" for k in keys]
         message = data["message"] or {}
-        lines.append(f"message: {message.get('id')} from {message.get('from')}: "
-                     f"{message.get('subject')}")
+        lines.append(
+            f"message: {message.get('id')} from {message.get('from')}: {message.get('subject')}"
+        )
         lines.append("files:")
-        lines += [f"  {f['role'] or ''} {f['name']} ({f['mime']}, {f['size']} B) {f['sha256']}"
-                  for f in data["files"]]
+        lines += [
+            f"  {f['role'] or ''} {f['name']} ({f['mime']}, {f['size']} B) {f['sha256']}"
+            for f in data["files"]
+        ]
         lines.append(f"trust: {data['trust']['level']}")
         if data["evidence"]:
             lines.append("evidence:")

@@ -47,8 +47,12 @@ def import_(ctx: Context, paths: tuple[Path, ...], mailbox: str | None) -> None:
                     continue
                 mail = to_incoming(source, settings, mailbox)
                 if not mail.mailboxes:
-                    errors.append({"source": source.label, "error":
-                                   "no official mailbox in its headers: give --mailbox"})
+                    errors.append(
+                        {
+                            "source": source.label,
+                            "error": "no official mailbox in its headers: give --mailbox",
+                        }
+                    )
                     continue
                 mails.append(mail)
                 labels.append(source.label)
@@ -62,8 +66,10 @@ def import_(ctx: Context, paths: tuple[Path, ...], mailbox: str | None) -> None:
         "errors": errors,
         "message_ids": message_ids,
     }
-    lines = [f"Imported {data['imported']} messages: {counts['new']} new, "
-             f"{counts['duplicates']} already stored, {len(errors)} errors."]
+    lines = [
+        f"Imported {data['imported']} messages: {counts['new']} new, "
+        f"{counts['duplicates']} already stored, {len(errors)} errors."
+    ]
     lines += [f"  {e['source']}: {e['error']}" for e in errors]
     ctx.emit(data, "\n".join(lines))
     if errors:
@@ -81,6 +87,7 @@ def process(ctx: Context, until_idle: bool) -> None:
     app = ctx.app
     app.require_initialised()
     worker = Worker(app.settings, app.db, app.blobs)
+    worker.release_orphaned_claims()
     states: Counter[str] = Counter()
     documents = 0
     with click.progressbar(
@@ -99,5 +106,7 @@ def process(ctx: Context, until_idle: bool) -> None:
             bar.update(1)
     data = {"messages": sum(states.values()), "documents": documents, "states": dict(states)}
     summary = ", ".join(f"{n} {s}" for s, n in sorted(states.items())) or "nothing to do"
-    ctx.emit(data, f"Processed {data['messages']} messages ({summary}); "
-                   f"{documents} documents registered.")
+    ctx.emit(
+        data,
+        f"Processed {data['messages']} messages ({summary}); {documents} documents registered.",
+    )

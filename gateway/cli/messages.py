@@ -47,16 +47,34 @@ def show(ctx: Context, message_id: int, raw: bool) -> None:
         detail = message_detail(session, message)
 
     def text() -> str:
-        lines = [f"{k}: {detail[k]}" for k in ("id", "state", "source", "mailbox", "message_id",
-                                               "from", "subject", "received_at", "raw_sha256",
-                                               "error", "attempts", "documents")]
+        lines = [
+            f"{k}: {detail[k]}"
+            for k in (
+                "id",
+                "state",
+                "source",
+                "mailbox",
+                "message_id",
+                "from",
+                "subject",
+                "received_at",
+                "raw_sha256",
+                "error",
+                "attempts",
+                "documents",
+            )
+        ]
         lines.append("deliveries:")
-        lines += [f"  {d['source']} {d['mailbox']} {d['received_at']} {d['peer'] or ''}"
-                  for d in detail["deliveries"]]
+        lines += [
+            f"  {d['source']} {d['mailbox']} {d['received_at']} {d['peer'] or ''}"
+            for d in detail["deliveries"]
+        ]
         lines.append("attachments:")
-        lines += [f"  [{a['index']}] {a['name']} {a['detected_type']} {a['size']} B"
-                  f" {'document ' + str(a['document_id']) if a['document_id'] else a['reason']}"
-                  for a in detail["attachments"]]
+        lines += [
+            f"  [{a['index']}] {a['name']} {a['detected_type']} {a['size']} B"
+            f" {'document ' + str(a['document_id']) if a['document_id'] else a['reason']}"
+            for a in detail["attachments"]
+        ]
         return "\n".join(lines)
 
     ctx.emit(detail, text)

@@ -17,14 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.errors import StorageError
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
 
-
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any, lock_timeout: int) -> None:
     # Let SQLAlchemy's "begin" hook control transactions (pysqlite's own is wrong for us).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout = {lock_timeout * 1000}")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = FULL")
     cursor.execute("PRAGMA foreign_keys = ON")
@@ -38,15 +36,27 @@ def _sqlite_begin(connection: Any) -> None:
 class Database:
     """An engine plus a session factory; one per process."""
 
-    def __init__(self, url: str, **engine_options: Any) -> None:
+    def __init__(self, url: str, lock_timeout: int = 30, **engine_options: Any) -> None:
         self.url = url
         if url.startswith("sqlite"):
             engine_options.setdefault("connect_args", {"check_same_thread": False})
         else:
             engine_options.setdefault("pool_pre_ping", True)
+            engine_options.setdefault("pool_timeout", lock_timeout)
+            engine_options.setdefault(
+                "connect_args",
+                {
+                    "connect_timeout": lock_timeout,
+                    "options": f"-c lock_timeout={lock_timeout * 1000}",
+                },
+            )
         self.engine: Engine = create_engine(url, **engine_options)
         if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_connect)
+            event.listen(
+                self.engine,
+                "connect",
+                lambda conn, record: _sqlite_connect(conn, record, lock_timeout),
+            )
             event.listen(self.engine, "begin", _sqlite_begin)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 

@@ -264,6 +264,8 @@ class Document(Base):
     trust: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Fields a clerk corrected by hand: reprocessing never overwrites them.
     corrected: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Retention period (thời hạn bảo quản) from rules/retention.toml: "permanent" or years.
+    retention: Mapped[str | None] = mapped_column(String(16))
 
 
 class Event(Base):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import email.utils
 import mailbox
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email import policy
@@ -35,10 +36,21 @@ def is_maildir(path: Path) -> bool:
     return all((path / sub).is_dir() for sub in ("cur", "new", "tmp"))
 
 
+MBOX_SEPARATOR = re.compile(rb"\r?\n\r?\nFrom ")
+
+
 def is_mbox(path: Path) -> bool:
+    """An mbox starts with a "From " line and is named so, or holds more than one message.
+
+    A single .eml saved with its envelope "From " line is kept byte for byte instead.
+    """
     try:
         with path.open("rb") as f:
-            return f.read(5) == b"From "
+            if f.read(5) != b"From ":
+                return False
+            if path.suffix.lower() in (".mbox", ".mbx") or path.name.lower() == "mbox":
+                return True
+            return MBOX_SEPARATOR.search(f.read()) is not None
     except OSError:
         return False
 

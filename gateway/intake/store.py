@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from email import policy
 from email.parser import BytesHeaderParser
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -75,7 +75,8 @@ class HeaderSummary:
 def summarise_headers(raw: bytes) -> HeaderSummary:
     """Read the few headers intake needs from the header block only (cheap on big mail)."""
     match = HEADER_END.search(raw, 0, MAX_HEADER_SCAN)
-    head, body = (raw[: match.start()], raw[match.end() :]) if match else (raw, b"")
+    # A view, not a slice: the body of a 25 MB message is hashed without being copied.
+    head, body = (raw[: match.start()], memoryview(raw)[match.end() :]) if match else (raw, b"")
     values: dict[str, str | None] = {"message-id": None, "from": None, "subject": None}
     try:
         headers = BytesHeaderParser(policy=policy.compat32).parsebytes(head)
@@ -133,10 +134,14 @@ class Intake:
         for attempt in range(3):
             try:
                 with self.db.transaction() as session:
-                    results = [
-                        self._record(session, mail, blob.sha256, summary)
-                        for mail, blob, summary in zip(mails, stored_blobs, summaries, strict=True)
-                    ]
+                    shas = [blob.sha256 for blob in stored_blobs]
+                    if any(mail.imap is not None for mail in mails):
+                        results = [
+                            self._record(session, mail, sha, summary)
+                            for mail, sha, summary in zip(mails, shas, summaries, strict=True)
+                        ]
+                    else:
+                        results = self._record_batch(session, mails, shas, summaries)
                     if also is not None:
                         also(session)
                 return results
@@ -144,6 +149,115 @@ class Intake:
                 if not isinstance(exc.__cause__, IntegrityError) or attempt == 2:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _mailbox_per_organisation(self, mail: IncomingMail) -> dict[str, str]:
+        by_org: dict[str, str] = {}
+        for mailbox in mail.mailboxes:
+            org = self.settings.organisation_for(mailbox)
+            if org is None:
+                raise StorageError(f"{mailbox} is not an official mailbox of any organisation")
+            by_org.setdefault(org.code, mailbox.lower())
+        return by_org
+
+    def _record_batch(
+        self,
+        session: Session,
+        mails: Sequence[IncomingMail],
+        shas: Sequence[str],
+        summaries: Sequence[HeaderSummary],
+    ) -> list[Stored]:
+        """``_record`` for a whole batch in five statements instead of five per message.
+
+        The ORM unit of work cost about a millisecond of CPU per message (a SELECT and an
+        INSERT flush each for blob, message and delivery), holding the GIL that the SMTP
+        event loop needs: under load that, not the disk, bounded intake. Same rows, same
+        results, same order as calling ``_record`` for each mail in turn (a message repeated
+        within the batch is created by its first copy; the later ones are duplicates). IMAP
+        deliveries, which are recognised by UID, still go through ``_record``.
+        """
+        now = utcnow()
+        unique_shas = list(dict.fromkeys(shas))
+        known_blobs = set(session.scalars(select(Blob.sha256).where(Blob.sha256.in_(unique_shas))))
+        sizes = {sha: len(mail.raw) for mail, sha in zip(mails, shas, strict=True)}
+        new_blobs = [
+            {"sha256": sha, "size": sizes[sha], "created_at": now}
+            for sha in unique_shas
+            if sha not in known_blobs
+        ]
+        if new_blobs:
+            session.execute(insert(Blob), new_blobs)
+
+        keys = [dedupe_key(summary, sha) for summary, sha in zip(summaries, shas, strict=True)]
+        targets = [
+            [(self.organisation_id(session, code), mailbox) for code, mailbox in by_org.items()]
+            for by_org in map(self._mailbox_per_organisation, mails)
+        ]
+        message_ids: dict[tuple[int, str], int] = {
+            (org_id, key): message_id
+            for message_id, org_id, key in session.execute(
+                select(
+                    InboundMessage.id, InboundMessage.organisation_id, InboundMessage.dedupe_key
+                ).where(InboundMessage.dedupe_key.in_(set(keys)))
+            )
+        }
+        created_by: dict[tuple[int, str], int] = {}  # new message -> index of the mail
+        new_rows: list[dict[str, object]] = []
+        for index, (mail, key, sha, summary) in enumerate(
+            zip(mails, keys, shas, summaries, strict=True)
+        ):
+            for org_id, mailbox in targets[index]:
+                if (org_id, key) in message_ids or (org_id, key) in created_by:
+                    continue
+                created_by[org_id, key] = index
+                new_rows.append(
+                    {
+                        "organisation_id": org_id,
+                        "mailbox": mailbox,
+                        "source": mail.source,
+                        "dedupe_key": key,
+                        "message_id": summary.message_id,
+                        "raw_sha256": sha,
+                        "size": len(mail.raw),
+                        "envelope_from": mail.envelope_from,
+                        "from_addr": summary.from_addr,
+                        "subject": summary.subject,
+                        "received_at": mail.received_at or now,
+                        "state": "received",
+                        "attempts": 0,
+                    }
+                )
+        if new_rows:
+            new_ids = session.scalars(
+                insert(InboundMessage).returning(
+                    InboundMessage.id, sort_by_parameter_order=True
+                ),
+                new_rows,
+            ).all()
+            message_ids.update(zip(created_by, new_ids, strict=True))
+
+        results: list[Stored] = []
+        deliveries: list[dict[str, object]] = []
+        for index, (mail, key, sha) in enumerate(zip(mails, keys, shas, strict=True)):
+            ids = []
+            duplicate = True
+            for org_id, mailbox in targets[index]:
+                ids.append(message_ids[org_id, key])
+                if created_by.get((org_id, key)) == index:
+                    duplicate = False
+                deliveries.append(
+                    {
+                        "message_id": message_ids[org_id, key],
+                        "source": mail.source,
+                        "mailbox": mailbox,
+                        "received_at": mail.received_at or now,
+                        "raw_sha256": sha,
+                        "peer": mail.peer,
+                    }
+                )
+            results.append(Stored(tuple(ids), duplicate))
+        if deliveries:
+            session.execute(insert(Delivery), deliveries)
+        return results
 
     def _record(
         self, session: Session, mail: IncomingMail, raw_sha256: str, summary: HeaderSummary

@@ -63,6 +63,7 @@ class Naming(_Model):
     admin_units: list[str] = []
     phrases: list[str] = []
     place_after: list[str] = []
+    not_units: list[str] = []
     modern_tone_marks: bool = True
 
 
@@ -178,3 +179,22 @@ def load_catalogue(rules_dir: Path) -> Catalogue:
         bodies=orgs.body,
         organisations=orgs.organisation,
     )
+
+
+DEFAULT_RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
+RULE_FILES = ("doctypes.toml", "organisations.toml")
+_cache: dict[tuple[tuple[str, float], ...], Catalogue] = {}
+
+
+def cached_catalogue(rules_dir: Path) -> Catalogue:
+    """The catalogue for ``rules_dir``, loaded once and reloaded when a file changes.
+
+    A rules folder without these files (a fresh deployment, a test) uses the defaults shipped
+    in the project's ``rules/`` folder.
+    """
+    folder = rules_dir if all((rules_dir / f).exists() for f in RULE_FILES) else DEFAULT_RULES_DIR
+    key = tuple((str(folder / f), (folder / f).stat().st_mtime) for f in RULE_FILES)
+    if key not in _cache:
+        _cache.clear()
+        _cache[key] = load_catalogue(folder)
+    return _cache[key]

@@ -76,6 +76,8 @@ class FoundDocument:
     urgency: str | None = None
     secrecy: str | None = None
     evidence: dict[str, str] = field(default_factory=dict)
+    # The document's extracted text (main file), for the search index.
+    text: str = ""
 
 
 @dataclass
@@ -86,3 +88,5 @@ class Findings:
     not_documents: dict[int, str] = field(default_factory=dict)  # part index -> reason
     quarantine: str | None = None  # reason to set the whole message aside for the clerk
     note: str | None = None  # e.g. why a message has no document
+    sender_org: str | None = None  # the sending body, from the organisations directory
+    sender_org_code: str | None = None  # its mã định danh, where known

@@ -22,6 +22,7 @@ from email.parser import BytesParser
 
 import magic
 
+from gateway.pipeline.archive import is_archive, open_archive
 from gateway.pipeline.message import ParsedMessage, Part
 
 MAX_NAME_CHARS = 200
@@ -67,9 +68,7 @@ def safe_name(name: str | None) -> str | None:
         return None
     name = nfc(decode_words(name))
     name = re.split(r"[/\\]", name)[-1]
-    name = "".join(
-        ch for ch in name if unicodedata.category(ch)[0] != "C" or ch in "\u200c\u200d"
-    )
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C" or ch in "\u200c\u200d")
     name = name.strip().lstrip(".").strip()
     if len(name) > MAX_NAME_CHARS:
         _, dot, ext = name.rpartition(".")
@@ -159,22 +158,25 @@ class _Walker:
             self.defects.append(f"{container or 'message'}: {type(defect).__name__}")
         ctype = entity.get_content_type()
         if ctype in ("message/rfc822", "message/global"):
-            self._attached_message(entity, depth, container)
+            self._attached_message(entity, ctype, depth, container)
         elif entity.is_multipart():
             payload = entity.get_payload()
             for sub in payload if isinstance(payload, list) else []:
                 if isinstance(sub, Message):
                     self.walk(sub, depth, container)
         else:
-            self._leaf(entity, depth, container)
+            self._leaf(entity, ctype, depth, container)
 
-    def _attached_message(self, entity: Message, depth: int, container: str | None) -> None:
+    def _attached_message(
+        self, entity: Message, ctype: str, depth: int, container: str | None
+    ) -> None:
         payload = entity.get_payload()
         inner = payload[0] if isinstance(payload, list) and payload else None
         name = _filename(entity) or f"message-{len(self.parts) + 1}.eml"
         full = f"{container}/{name}" if container else name
         raw = inner.as_bytes(policy=policy.SMTP) if isinstance(inner, Message) else b""
-        self._add(entity, raw, full, depth, container, is_container=True)
+        disposition = entity.get_content_disposition()
+        self._add(entity, ctype, disposition, raw, full, depth, container, is_container=True)
         if not isinstance(inner, Message):
             self.defects.append(f"{full}: attached message has no content")
         elif depth + 1 > self.max_depth:
@@ -182,23 +184,38 @@ class _Walker:
         else:
             self.walk(inner, depth + 1, full)
 
-    def _leaf(self, entity: Message, depth: int, container: str | None) -> None:
+    def _leaf(self, entity: Message, ctype: str, depth: int, container: str | None) -> None:
         name = _filename(entity)
         label = name or f"part {len(self.parts) + 1}"
         data = _payload(entity, self.defects, label)
         disposition = entity.get_content_disposition()
-        ctype = entity.get_content_type()
         is_body = (
             ctype in ("text/plain", "text/html") and name is None and disposition != "attachment"
         )
         if is_body:
             (self.html if ctype == "text/html" else self.text).append(_text(entity, data))
         full = f"{container}/{name}" if container and name else name
-        self._add(entity, data, full, depth, container, is_body=is_body)
+        detected = ctype if is_body else detect_type(data)  # bodies are text: no sniffing
+        archive = not is_body and is_archive(detected, name, data)
+        self._add(entity, ctype, disposition, data, full, depth, container, is_body=is_body,
+                  is_container=archive, detected=detected)  # fmt: skip
+        if archive:
+            open_archive(self, data, full or label, depth)
+
+    def add_member(self, member: Part) -> bool:
+        """Append a part read from an archive; False when the part limit is reached."""
+        if len(self.parts) >= self.max_parts:
+            self.defects.append(f"more than {self.max_parts} parts: the rest is not read")
+            return False
+        member.index = len(self.parts)
+        self.parts.append(member)
+        return True
 
     def _add(
         self,
         entity: Message,
+        ctype: str,
+        disposition: str | None,
         data: bytes,
         name: str | None,
         depth: int,
@@ -206,6 +223,7 @@ class _Walker:
         *,
         is_body: bool = False,
         is_container: bool = False,
+        detected: str | None = None,
     ) -> None:
         if len(self.parts) >= self.max_parts:
             self.defects.append(f"more than {self.max_parts} parts: the rest is not read")
@@ -215,9 +233,9 @@ class _Walker:
             Part(
                 index=len(self.parts),
                 name=name,
-                declared_type=entity.get_content_type(),
-                detected_type="message/rfc822" if is_container else detect_type(data),
-                disposition=entity.get_content_disposition(),
+                declared_type=ctype,
+                detected_type=detected or ("message/rfc822" if is_container else detect_type(data)),
+                disposition=disposition,
                 content_id=cid.strip("<>") if cid else None,
                 data=data,
                 sha256=hashlib.sha256(data).hexdigest(),

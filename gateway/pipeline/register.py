@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from gateway.archive import events
+from gateway.archive import events, search
 from gateway.config import OrganisationConfig
 from gateway.db.models import (
     Attachment,
@@ -69,8 +69,6 @@ def book_for(session: Session, organisation_id: int, code: str) -> RegisterBook:
     return book
 
 
-
-
 def _duplicate_of(
     session: Session, message: InboundMessage, found: FoundDocument, hashes: list[str]
 ) -> int | None:
@@ -108,11 +106,14 @@ def _duplicate_of(
     )
 
 
-def record_parts(session: Session, message: InboundMessage, parsed: ParsedMessage,
-                 findings: Findings) -> dict[int, Attachment]:
+def record_parts(
+    session: Session, message: InboundMessage, parsed: ParsedMessage, findings: Findings
+) -> dict[int, Attachment]:
     """Insert one Attachment row per non-body part (once: re-runs find them in place)."""
-    existing = {a.index: a for a in session.scalars(
-        select(Attachment).where(Attachment.message_id == message.id))}
+    existing = {
+        a.index: a
+        for a in session.scalars(select(Attachment).where(Attachment.message_id == message.id))
+    }
     now = utcnow()
     new_parts = [part for part in parsed.attachments if part.index not in existing]
     for sha256, size in {(p.sha256, p.size) for p in new_parts}:
@@ -159,8 +160,9 @@ def register_documents(
         if document is not None:  # registered by an earlier run that committed
             documents.append(document)
             continue
-        hashes = [attachments[f.part_index].sha256 for f in found.files
-                  if f.part_index in attachments]
+        hashes = [
+            attachments[f.part_index].sha256 for f in found.files if f.part_index in attachments
+        ]
         duplicate_of = _duplicate_of(session, message, found, hashes)
         number = None if duplicate_of else next_number(session, book.id, year)
         document = Document(
@@ -196,6 +198,8 @@ def register_documents(
                 attachment.role = file.role
                 attachment.is_document = True
                 attachment.reason = None
+        # Archive search: indexed in this transaction, with the text and the file names.
+        search.index_document(session, document, found.text)
         events.record(
             session,
             "document.duplicate" if duplicate_of else "document.registered",

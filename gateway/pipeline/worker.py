@@ -38,6 +38,7 @@ from gateway.db.models import (
     utcnow,
 )
 from gateway.errors import GatewayError
+from gateway.pipeline.catalogue import cached_catalogue
 from gateway.pipeline.documents import find_documents
 from gateway.pipeline.message import Findings
 from gateway.pipeline.parse import parse_message
@@ -66,11 +67,14 @@ class Worker:
         self.db = db
         self.blobs = blobs
         self.name = worker_name()
+        self._unrecorded_failures: dict[int, str] = {}
 
     # -- claiming ---------------------------------------------------------------------
 
     def claim(self) -> int | None:
         """Take the oldest message that is due; None when there is nothing to do."""
+        for failed_id, error in list(self._unrecorded_failures.items()):
+            self._fail(failed_id, error)
         now = utcnow()
         due = or_(
             InboundMessage.state == RECEIVED,
@@ -81,7 +85,7 @@ class Worker:
         if self.db.is_postgresql:
             query = query.with_for_update(skip_locked=True)
         with self.db.transaction() as session:
-            message_id = session.scalar(query)
+            message_id: int | None = session.scalar(query)
             if message_id is None:
                 return None
             session.execute(
@@ -95,6 +99,35 @@ class Worker:
                 )
             )
             return message_id
+
+    def release_orphaned_claims(self) -> int:
+        """Give back claims held by dead processes of this host (after a crash or kill -9).
+
+        Claims of other hosts are left to expire (``storage.claim_timeout``).
+        """
+        host = socket.gethostname()
+        released = 0
+        with self.db.transaction() as session:
+            claims = session.execute(
+                select(InboundMessage.id, InboundMessage.claimed_by).where(
+                    InboundMessage.state == PROCESSING,
+                    InboundMessage.claimed_by.like(f"{host}:%"),
+                )
+            ).all()
+            for message_id, claimed_by in claims:
+                assert claimed_by is not None
+                pid = int(claimed_by.rsplit(":", 2)[1])
+                if not _alive(pid):
+                    session.execute(
+                        update(InboundMessage)
+                        .where(InboundMessage.id == message_id,
+                               InboundMessage.claimed_by == claimed_by)
+                        .values(state=RECEIVED, claimed_by=None, claimed_until=None)
+                    )
+                    released += 1
+        if released:
+            log.warning("released %d messages claimed by dead workers", released)
+        return released
 
     def run_until_idle(self) -> list[Outcome]:
         outcomes = []
@@ -124,7 +157,8 @@ class Worker:
             max_depth=self.settings.pipeline.max_depth,
             max_parts=self.settings.pipeline.max_parts,
         )
-        findings = find_documents(parsed)
+        catalogue = cached_catalogue(self.settings.path(self.settings.rules.dir))
+        findings = find_documents(parsed, catalogue)
         self.blobs.put_many(part.data for part in parsed.attachments)
         with self.db.transaction() as session:
             message = session.get_one(InboundMessage, message_id, with_for_update=True)
@@ -134,8 +168,10 @@ class Worker:
             message.from_addr = parsed.from_addr or message.from_addr
             message.subject = parsed.subject or message.subject
             message.message_id = parsed.message_id or message.message_id
-            documents = [] if findings.quarantine else register_documents(
-                session, message, org, parsed, findings
+            documents = (
+                []
+                if findings.quarantine
+                else register_documents(session, message, org, parsed, findings)
             )
             state, reason = _final_state(findings, len(documents))
             message.state = state
@@ -150,11 +186,19 @@ class Worker:
                 "message",
                 message_id,
                 organisation_id=message.organisation_id,
-                data={"documents": [d.id for d in documents], "reason": reason,
-                      "defects": parsed.defects[:20]},
+                data={
+                    "documents": [d.id for d in documents],
+                    "reason": reason,
+                    "defects": parsed.defects[:20],
+                },
             )
-        log.info("message %s %s (%d documents)%s", message_id, state, len(documents),
-                 f": {reason}" if reason else "")
+        log.info(
+            "message %s %s (%d documents)%s",
+            message_id,
+            state,
+            len(documents),
+            f": {reason}" if reason else "",
+        )
         return Outcome(message_id, state, len(documents), reason)
 
     def _fail(self, message_id: int, error: str) -> Outcome:
@@ -174,9 +218,25 @@ class Worker:
                 else:
                     message.retry_at = None  # needs a person: `gateway reprocess`
         except GatewayError as exc:
-            # The database itself is down: the claim expires and the message is retried.
+            # The database itself is down: keep the failure and record it before the next
+            # claim, so the message does not sit claimed until the claim expires.
             log.error("cannot record failure of message %s: %s", message_id, exc)
+            self._unrecorded_failures[message_id] = error
+        else:
+            self._unrecorded_failures.pop(message_id, None)
         return Outcome(message_id, FAILED, 0, error)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
 
 
 def _final_state(findings: Findings, documents: int) -> tuple[str, str | None]:

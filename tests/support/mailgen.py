@@ -10,13 +10,20 @@ import datetime as dt
 import random
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 
 from tests.support.settings import PARTY_MAILBOX
 
 TYPES = [("Nghị quyết", "NQ"), ("Kế hoạch", "KH"), ("Thông báo", "TB"), ("Hướng dẫn", "HD")]
-ISSUERS = [("Tỉnh ủy Hà Giang", "TU"), ("Ban Tổ chức Tỉnh ủy", "BTCTU"), ("Huyện ủy Đồng Văn", "HU")]
-SUBJECTS = ["về tăng cường công tác cải cách hành chính", "về việc kiểm tra, giám sát đường biên giới"]
+ISSUERS = [
+    ("Tỉnh ủy Hà Giang", "TU"),
+    ("Ban Tổ chức Tỉnh ủy", "BTCTU"),
+    ("Huyện ủy Đồng Văn", "HU"),
+]
+SUBJECTS = [
+    "về tăng cường công tác cải cách hành chính",
+    "về việc kiểm tra, giám sát đường biên giới",
+]
 
 
 def minimal_pdf(text: str) -> bytes:
@@ -63,7 +70,7 @@ def official_email(
     msg["To"] = mailbox
     msg["Subject"] = f"{type_name} số {symbol} của {issuer} {rng.choice(SUBJECTS)}"
     msg["Date"] = format_datetime(dt.datetime(2026, 11, 2, 8, 0, tzinfo=dt.UTC))
-    msg["Message-ID"] = make_msgid(idstring=f"gen{n}", domain="tinhuy.hagiang.dcs.vn")
+    msg["Message-ID"] = f"<gen-{n}-{seed or 0}@tinhuy.hagiang.dcs.vn>"
     body = f"Kính gửi: Văn thư.\nGửi {type_name.lower()} số {symbol}.\n"
     if padding:
         body += "\n" + ("Nội dung kèm theo. " * (padding // 20 + 1))[:padding] + "\n"
@@ -74,5 +81,6 @@ def official_email(
         subtype="pdf",
         filename=f"{symbol.replace('/', '-')}.pdf",
     )
+    msg.set_boundary(f"=_gateway_test_{n}")  # deterministic: the same n gives the same bytes
     # No folding: the stdlib generator drops a space where it folds encoded words.
     return msg.as_bytes(policy=SMTP.clone(max_line_length=998))

@@ -21,9 +21,7 @@ def _toml_value(value: Any) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def write_config(
-    folder: Path, database_url: str = "", **sections: dict[str, Any]
-) -> Path:
+def write_config(folder: Path, database_url: str = "", **sections: dict[str, Any]) -> Path:
     """Write gateway.toml into folder; sections override [storage], [smtp], [pipeline]..."""
     storage = {"root": "archive", "database_url": database_url, **sections.pop("storage", {})}
     lines = ["[storage]", *(f"{k} = {_toml_value(v)}" for k, v in storage.items())]

@@ -11,12 +11,8 @@ import re
 import unicodedata
 
 # TCVN3 (TCVN 5712:1993, VN3): lower-case letters, then the upper-case ones it has.
-_TCVN3_UNICODE = (
-    "àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵĂÂĐÊÔƠƯ"
-)
-_TCVN3_LEGACY = (
-    "µ¸¶·¹¨»¾¼½Æ©ÇÊÈÉË®ÌÐÎÏÑªÒÕÓÔÖ×ÝØÜÞßãáâä«åèæçé¬êíëìîïóñòô\xadõøö÷ùúýûüþ¡¢§£¤¥¦"
-)
+_TCVN3_UNICODE = "àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵĂÂĐÊÔƠƯ"
+_TCVN3_LEGACY = "µ¸¶·¹¨»¾¼½Æ©ÇÊÈÉË®ÌÐÎÏÑªÒÕÓÔÖ×ÝØÜÞßãáâä«åèæçé¬êíëìîïóñòô\xadõøö÷ùúýûüþ¡¢§£¤¥¦"
 TCVN3_MAP = dict(zip(_TCVN3_LEGACY, _TCVN3_UNICODE, strict=True))
 # Characters only TCVN3 produces (never in Unicode Vietnamese, nor in VNI).
 _TCVN3_ONLY = frozenset("µ¸¶·¹¨»¾¼½©Ç®ª«¬¡¢§£¤¥¦×Þßç÷þ")
@@ -63,7 +59,7 @@ _UNICODE_VIET = re.compile(r"[\u1ea0-\u1ef9ăĂđĐơƠưƯĩĨũŨ]")
 
 
 def detect(text: str) -> str | None:
-    """"TCVN3", "VNI" or None (already Unicode, or plain ASCII)."""
+    """ "TCVN3", "VNI" or None (already Unicode, or plain ASCII)."""
     sample = text[:20000]
     unicode_viet = len(_UNICODE_VIET.findall(sample))
     tcvn = sum(1 for ch in sample if ch in _TCVN3_ONLY)

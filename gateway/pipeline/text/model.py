@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 LEFT = 0
@@ -33,4 +34,4 @@ class DocText:
 
     @property
     def has_text(self) -> bool:
-        return sum(1 for ch in self.text if ch.isalnum()) >= 20
+        return len(re.findall(r"\w", self.text[:2000])) >= 20

@@ -1,0 +1,584 @@
+"""Durable SMTP intake against a no-op aiosmtpd server and a private Postfix, side by side.
+
+    .venv/bin/python bench/smtp_intake.py            # full run (a few minutes)
+    .venv/bin/python bench/smtp_intake.py --quick    # smoke run (well under a minute)
+
+One run starts, each on its own 127.0.0.1 high port:
+
+- ``noop-stock``: aiosmtpd's stock ``SMTP`` with a handler that answers 250 at once (the
+  ceiling for anything built on aiosmtpd as shipped);
+- ``noop-fast``: the same no-op handler on the gateway's ``IntakeSMTP`` (its fast DATA reader),
+  to show what the reader alone gains and what durability then costs;
+- ``gateway``: ``gateway serve`` with a temporary config, SQLite under a temporary data root,
+  no pipeline workers (only intake is measured): 250 means blob + row are durable;
+- ``postfix``: a private Postfix (``postfix -c DIR start``, needs root) that fsyncs each queue
+  file before answering 250 and then discards -- what a unit would otherwise run.
+
+Each is driven by the same ``smtp-source`` load (1 and 20 sessions, 5 KB and 500 KB, sessions
+kept open with -d), the servers taking turns within each round so that background noise hits
+them alike; the table shows the median of the rounds and the ratios. The gateway's stored
+message count is checked against what was sent. Finally a fresh daemon receives one 25 MB
+message and its peak RSS (VmHWM) is compared with its idle RSS.
+
+Everything is bounded (timeouts on every wait) and cleaned up (servers stopped, temp removed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+MAILBOX = "vanthu@huyenuy.meovac.hagiang.dcs.vn"
+SENDER = "vanthu@tinhuy.hagiang.dcs.vn"
+MAX_MESSAGE_SIZE = 26_214_400
+START_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class Load:
+    sessions: int
+    size: int  # smtp-source -l: payload bytes
+    count: int
+
+    @property
+    def label(self) -> str:
+        size = f"{self.size // 1000} KB" if self.size < 1_000_000 else f"{self.size // 10**6} MB"
+        return f"{self.sessions:>2} x {size}"
+
+
+FULL_LOADS = [
+    Load(20, 5_000, 2000),
+    Load(1, 5_000, 400),
+    Load(20, 500_000, 300),
+    Load(1, 500_000, 100),
+]
+QUICK_LOADS = [
+    Load(20, 5_000, 200),
+    Load(1, 5_000, 40),
+    Load(20, 500_000, 30),
+    Load(1, 500_000, 10),
+]
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before listening")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                s.recv(100)  # the greeting: the listener is really serving
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on port {port} after {START_TIMEOUT}s")
+
+
+def proc_status(pid: int) -> dict[str, int]:
+    """VmRSS / VmHWM of a process in bytes (Linux)."""
+    values: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0]) * 1024
+    return values
+
+
+def reset_peak(pid: int) -> bool:
+    """Reset VmHWM to the current RSS (Linux >= 4.0: write 5 to clear_refs)."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def smtp_source(port: int, load: Load, timeout: float = 600) -> float:
+    """Send ``load`` with smtp-source; returns the wall-clock seconds. Raises on any failure."""
+    command = [
+        "smtp-source", "-d", "-s", str(load.sessions), "-m", str(load.count),
+        "-l", str(load.size), "-f", SENDER, "-t", MAILBOX, f"127.0.0.1:{port}",
+    ]  # fmt: skip
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, timeout=timeout)
+    elapsed = time.perf_counter() - started
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"smtp-source failed ({result.returncode}) on port {port}: "
+            f"{result.stderr.decode(errors='replace')[-500:]}"
+        )
+    return elapsed
+
+
+# --------------------------------------------------------------------------- no-op servers
+
+
+async def _serve_noop(port: int, fast: bool) -> None:
+    from aiosmtpd.smtp import SMTP
+
+    smtp_class: type[SMTP] = SMTP
+    if fast:
+        from gateway.intake.smtp import IntakeSMTP
+
+        smtp_class = IntakeSMTP
+
+    class NoopHandler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            return "250 2.0.0 OK"
+
+    # The same options and event-loop set-up as gateway.intake.smtp.start_smtp_server.
+    options: dict[str, Any] = {
+        "data_size_limit": MAX_MESSAGE_SIZE,
+        "enable_SMTPUTF8": True,
+        "decode_data": False,
+        "ident": "noop",
+    }
+    loop = asyncio.get_running_loop()
+    handler = NoopHandler()
+    server = await loop.create_server(
+        lambda: smtp_class(handler, loop=loop, **options), host="127.0.0.1", port=port
+    )
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    server.close()
+
+
+class Server:
+    name = ""
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(30)
+
+    def stored(self) -> int | None:
+        """How many messages the server durably holds (None: not applicable)."""
+        return None
+
+
+class NoopServer(Server):
+    def __init__(self, work: Path, fast: bool) -> None:
+        super().__init__(work)
+        self.fast = fast
+        self.name = "noop-fast" if fast else "noop-stock"
+
+    def start(self) -> None:
+        command = [sys.executable, str(Path(__file__).resolve()), "--serve-noop", str(self.port)]
+        if self.fast:
+            command.append("--fast")
+        log = (self.work / f"{self.name}.log").open("ab")
+        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
+        wait_for_port(self.port, self.process)
+
+
+class GatewayServer(Server):
+    name = "gateway"
+
+    def __init__(
+        self, work: Path, max_batch: int = 64, source: Path = REPO, name: str = "gateway"
+    ) -> None:
+        super().__init__(work)
+        self.name = name
+        self.source = source  # a checkout to run (compare two versions side by side)
+        self.root = work / name
+        self.root.mkdir(exist_ok=True)
+        self.config = self.root / "gateway.toml"
+        (self.root / "rules").mkdir(exist_ok=True)
+        self.config.write_text(
+            "\n".join(
+                [
+                    "[storage]",
+                    'root = "archive"',
+                    "[smtp]",
+                    f'listen = "127.0.0.1:{self.port}"',
+                    f"max_message_size = {MAX_MESSAGE_SIZE}",
+                    f"max_batch = {max_batch}",
+                    "[pipeline]",
+                    "workers = 0",
+                    "[[organisations]]",
+                    'code = "huyenuy-meovac"',
+                    'name = "Huyện ủy Mèo Vạc"',
+                    'system = "party"',
+                    f'mailboxes = ["{MAILBOX}"]',
+                    "",
+                ]
+            ),
+            encoding="utf-8",
+        )
+        self.database = self.root / "archive" / "gateway.sqlite3"
+        self._gateway("init")
+
+    def _gateway(self, *args: str) -> None:
+        subprocess.run(
+            [sys.executable, "-m", "gateway", *args, "--config", str(self.config)],
+            cwd=self.source,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+
+    def start(self) -> None:
+        log = (self.work / f"{self.name}.log").open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gateway", "serve", "--config", str(self.config)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=self.source,
+        )
+        wait_for_port(self.port, self.process)
+
+    def stored(self) -> int:
+        with contextlib.closing(sqlite3.connect(f"file:{self.database}?mode=ro", uri=True)) as db:
+            return int(db.execute("SELECT count(*) FROM inbound_messages").fetchone()[0])
+
+
+MASTER_CF_SERVICES = """\
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+"""
+
+
+class PostfixServer(Server):
+    """A private Postfix: its own config, queue and data folders; queues (fsync), discards."""
+
+    name = "postfix"
+
+    def __init__(self, work: Path) -> None:
+        super().__init__(work)
+        self.dir = work / "postfix"
+        self.conf = self.dir / "conf"
+        queue = self.dir / "queue"
+        data = self.dir / "data"
+        for folder in (self.conf, queue, data):
+            folder.mkdir(parents=True)
+        shutil.chown(data, "postfix")
+        (self.conf / "main.cf").write_text(
+            "\n".join(
+                [
+                    "compatibility_level = 3.6",
+                    f"queue_directory = {queue}",
+                    f"data_directory = {data}",
+                    "myhostname = bench.invalid",
+                    "mydestination =",
+                    "relay_domains =",
+                    "mynetworks = 127.0.0.0/8",
+                    "inet_interfaces = loopback-only",
+                    "inet_protocols = ipv4",
+                    "smtpd_relay_restrictions = permit_mynetworks, reject",
+                    "default_transport = discard:",
+                    "local_transport = discard:",
+                    "relay_transport = discard:",
+                    "alias_maps =",
+                    "alias_database =",
+                    "local_recipient_maps =",
+                    f"maillog_file = {self.dir}/maillog",
+                    f"maillog_file_prefixes = {self.dir}",
+                    "biff = no",
+                    f"message_size_limit = {MAX_MESSAGE_SIZE}",
+                    "smtpd_client_connection_count_limit = 0",
+                    "smtpd_client_connection_rate_limit = 0",
+                    "",
+                ]
+            )
+        )
+        (self.conf / "master.cf").write_text(
+            f"127.0.0.1:{self.port} inet n - n - - smtpd\n" + MASTER_CF_SERVICES
+        )
+        self.started = False
+
+    def _postfix(self, action: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            ["postfix", "-c", str(self.conf), action], capture_output=True, timeout=60
+        )
+
+    @property
+    def pid(self) -> int:
+        return int((self.dir / "queue" / "pid" / "master.pid").read_text().split()[0])
+
+    def start(self) -> None:
+        result = self._postfix("start")
+        self.started = True
+        if result.returncode != 0:
+            log = self.dir / "maillog"
+            tail = log.read_text(errors="replace")[-1500:] if log.exists() else ""
+            raise RuntimeError(f"postfix start failed: {result.stderr.decode()}{tail}")
+        wait_for_port(self.port)
+
+    def stop(self) -> None:
+        if not self.started:
+            return
+        try:
+            pid: int | None = self.pid
+        except (OSError, ValueError):
+            pid = None
+        self._postfix("stop")
+        deadline = time.monotonic() + 30
+        while pid is not None and time.monotonic() < deadline:
+            if not Path(f"/proc/{pid}").exists():
+                break
+            time.sleep(0.1)
+        else:
+            if pid is not None:
+                self._postfix("abort")
+        self.started = False
+
+
+# --------------------------------------------------------------------------- the run
+
+
+@dataclass
+class Results:
+    rates: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    memory: dict[str, dict[str, int]] = field(default_factory=dict)
+    stored_ok: bool = True
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, server: str, load: Load, rate: float) -> None:
+        self.rates.setdefault((server, load.label), []).append(rate)
+
+    def median(self, server: str, load: Load) -> float | None:
+        rates = self.rates.get((server, load.label))
+        return statistics.median(rates) if rates else None
+
+
+def measure(servers: list[Server], loads: list[Load], rounds: int, results: Results) -> None:
+    gateway = next((s for s in servers if isinstance(s, GatewayServer)), None)
+    for round_ in range(rounds):
+        for load in loads:
+            # Rotate who goes first so that a burst of background load hits everyone alike.
+            order = servers[round_ % len(servers) :] + servers[: round_ % len(servers)]
+            for server in order:
+                before = server.stored() if server is gateway else None
+                elapsed = smtp_source(server.port, load)
+                rate = load.count / elapsed
+                results.add(server.name, load, rate)
+                if server is gateway and before is not None:
+                    stored = server.stored() - before
+                    if stored != load.count:
+                        results.stored_ok = False
+                        results.notes.append(
+                            f"gateway stored {stored} of {load.count} messages ({load.label})"
+                        )
+                print(
+                    f"  round {round_ + 1}/{rounds}  {load.label:<10} {server.name:<11}"
+                    f" {rate:8.1f} msg/s  ({elapsed:.2f} s)",
+                    flush=True,
+                )
+
+
+def measure_memory(server: Server, size: int, results: Results) -> None:
+    """Idle RSS, then peak RSS while receiving one message of ``size`` bytes."""
+    server.start()
+    try:
+        smtp_source(server.port, Load(1, 5_000, 1))  # warm: imports, first commit
+        time.sleep(1.0)
+        idle = proc_status(server.pid)
+        if not reset_peak(server.pid):
+            results.notes.append("could not reset VmHWM: peak includes start-up")
+        smtp_source(server.port, Load(1, size, 1))
+        peak = proc_status(server.pid)
+        results.memory[server.name] = {
+            "idle_rss": idle["VmRSS"],
+            "peak_rss": peak["VmHWM"],
+            "message": size,
+        }
+    finally:
+        server.stop()
+
+
+def machine() -> str:
+    cpu = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    import aiosmtpd
+
+    postfix = subprocess.run(
+        ["postconf", "-h", "mail_version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return (
+        f"{os.cpu_count()} cores ({cpu}), Linux {platform.release()}, "
+        f"Python {platform.python_version()}, aiosmtpd {aiosmtpd.__version__}, "
+        f"Postfix {postfix or '?'}"
+    )
+
+
+def mb(n: float) -> str:
+    return f"{n / 2**20:.0f} MiB"
+
+
+def report(servers: list[Server], loads: list[Load], results: Results) -> str:
+    names = [s.name for s in servers]
+    header = f"| load (sessions x size) | {' | '.join(names)} | gw / noop-stock | gw / postfix |"
+    lines = [header, "|" + "---|" * (len(names) + 3)]
+    for load in loads:
+        cells = []
+        for name in names:
+            rate = results.median(name, load)
+            cells.append(f"{rate:.0f}" if rate is not None else "-")
+        gw = results.median("gateway", load)
+        ratios = []
+        for other in ("noop-stock", "postfix"):
+            base = results.median(other, load)
+            ratios.append(f"{gw / base:.2f}" if gw and base else "-")
+        lines.append(f"| {load.label} | {' | '.join(cells)} | {' | '.join(ratios)} |")
+    lines.append("")
+    lines.append("messages/s, median of the rounds (higher is better)")
+    for name, mem in results.memory.items():
+        lines.append(
+            f"{name}: one {mem['message'] / 1e6:.0f} MB message: idle RSS {mb(mem['idle_rss'])},"
+            f" peak RSS {mb(mem['peak_rss'])} (+{mb(mem['peak_rss'] - mem['idle_rss'])})"
+        )
+    return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def running(servers: list[Server]) -> Iterator[None]:
+    try:
+        for server in servers:
+            server.start()
+        yield
+    finally:
+        for server in servers:
+            with contextlib.suppress(Exception):
+                server.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--quick", action="store_true", help="small counts, one round")
+    parser.add_argument("--rounds", type=int, default=None, help="rounds (default 3, quick 1)")
+    parser.add_argument("--no-postfix", action="store_true", help="skip the Postfix baseline")
+    parser.add_argument("--memory-size", type=int, default=25_000_000)
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--serve-noop", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--fast", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.serve_noop:
+        sys.path.insert(0, str(REPO))
+        asyncio.run(_serve_noop(args.serve_noop, args.fast))
+        return 0
+
+    if shutil.which("smtp-source") is None:
+        print("smtp-source (Debian package postfix) is needed", file=sys.stderr)
+        return 1
+    with_postfix = not args.no_postfix
+    if with_postfix and (os.geteuid() != 0 or shutil.which("postfix") is None):
+        print("no Postfix baseline: needs root and the postfix package", file=sys.stderr)
+        with_postfix = False
+    loads = QUICK_LOADS if args.quick else FULL_LOADS
+    rounds = args.rounds or (1 if args.quick else 3)
+    print(machine(), flush=True)
+
+    results = Results()
+    work = Path(tempfile.mkdtemp(prefix="bench-smtp-"))
+    os.chmod(work, 0o755)  # Postfix daemons (user postfix) walk into their folders
+    try:
+        servers: list[Server] = [NoopServer(work, fast=False), NoopServer(work, fast=True)]
+        servers.append(GatewayServer(work))
+        if with_postfix:
+            servers.append(PostfixServer(work))
+        with running(servers):
+            warm = Load(4, 5_000, 20)
+            for server in servers:
+                smtp_source(server.port, warm)
+            gateway = next(s for s in servers if isinstance(s, GatewayServer))
+            if gateway.stored() != warm.count:
+                results.stored_ok = False
+                results.notes.append(f"warm-up: gateway stored {gateway.stored()} of 20")
+            measure(servers, loads, rounds, results)
+        # Peak memory on fresh processes (no earlier peak to hide behind).
+        for server in servers:
+            if isinstance(server, (GatewayServer, NoopServer)) and server.name != "noop-fast":
+                measure_memory(server, args.memory_size, results)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    print()
+    print(report(servers, loads, results))
+    for note in results.notes:
+        print("NOTE:", note)
+    print("stored count check:", "ok" if results.stored_ok else "FAILED")
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "machine": machine(),
+                    "rates": {f"{s}|{load}": r for (s, load), r in results.rates.items()},
+                    "memory": results.memory,
+                    "stored_ok": results.stored_ok,
+                },
+                indent=1,
+            )
+        )
+    return 0 if results.stored_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""IMAP intake survives crashes: a killed gateway or restarted Dovecot loses and repeats nothing."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from gateway.intake.imap_poller import ImapPollers
+from tests.support.dovecot import Dovecot, dovecot_server
+from tests.support.imap_setup import ImapSetup
+from tests.support.mailgen import official_email
+
+GATEWAY = str(Path(sys.executable).parent / "gateway")
+N = 300
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def dovecot() -> Iterator[Dovecot]:
+    """A private server: these tests restart it."""
+    yield from dovecot_server()
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def _assert_each_stored_and_moved_once(setup: ImapSetup, dovecot: Dovecot) -> None:
+    assert dovecot.uids(setup.user) == []
+    moved = dovecot.message_ids(setup.user, "Processed")
+    assert len(moved) == N and len(set(moved)) == N
+    assert sorted(setup.stored_message_ids()) == sorted(moved)
+    assert (setup.messages(), setup.deliveries()) == (N, N)
+
+
+def test_killed_gateway_loses_and_duplicates_nothing(
+    tmp_path: Path, database_url: str, dovecot: Dovecot
+):
+    """SIGKILL `gateway fetch` mid-fetch three times, then restart: every message once."""
+    setup = ImapSetup(tmp_path, database_url, dovecot, batch_size=3)
+    dovecot.append(setup.user, [official_email(n) for n in range(N)])
+    log = open(tmp_path / "fetch.log", "ab")  # noqa: SIM115
+    killed_at = []
+    for threshold in (1, N // 3, 2 * N // 3):
+        process = subprocess.Popen(
+            [GATEWAY, "fetch", "--config", str(setup.config)], stdout=log, stderr=log
+        )
+        try:
+            _wait_for(lambda t=threshold: setup.messages() >= t, 60, f"{threshold} messages")
+        finally:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+        killed_at.append(setup.messages())
+    assert killed_at[0] < N, "the first kill came after the fetch had finished"
+
+    done = subprocess.run(
+        [GATEWAY, "fetch", "--once", "--config", str(setup.config)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    _assert_each_stored_and_moved_once(setup, dovecot)
+    setup.close()
+
+
+def test_dovecot_restart_mid_fetch_loses_and_duplicates_nothing(
+    tmp_path: Path, database_url: str, dovecot: Dovecot
+):
+    """The server restarting mid-fetch: the poller reconnects and finishes, each message once."""
+    setup = ImapSetup(tmp_path, database_url, dovecot, batch_size=2)
+    dovecot.append(setup.user, [official_email(n) for n in range(N)])
+    pollers = ImapPollers(setup.settings, setup.settings.imap, setup.intake)
+    pollers.start()
+    try:
+        _wait_for(lambda: setup.messages() >= 10, 60, "the fetch to start")
+        dovecot.restart()
+        restarted_at = setup.messages()
+        _wait_for(lambda: setup.messages() >= N, 60, "every message after the restart")
+        _wait_for(lambda: not dovecot.uids(setup.user), 30, "the last moves")
+    finally:
+        pollers.stop()
+    assert restarted_at < N, "the restart came after the fetch had finished"
+    _assert_each_stored_and_moved_once(setup, dovecot)
+    setup.close()
+
+
+def test_poller_keeps_going_while_another_account_is_broken(
+    tmp_path: Path, database_url: str, dovecot: Dovecot
+):
+    """One account refusing logins does not delay the other account's mail."""
+    good, bad = dovecot.new_user(), dovecot.new_user()
+    setup = ImapSetup(
+        tmp_path,
+        database_url,
+        dovecot,
+        accounts=[
+            {"username": bad, "password": "sai-mat-khau"},
+            {"username": good},
+        ],
+    )
+    wake = threading.Event()
+    pollers = ImapPollers(setup.settings, setup.settings.imap, setup.intake, on_store=wake.set)
+    pollers.start()
+    try:
+        time.sleep(0.5)
+        dovecot.append(good, [official_email(1)])
+        assert wake.wait(10)
+        assert all(thread.is_alive() for thread in pollers.threads)
+    finally:
+        pollers.stop()
+    assert setup.messages() == 1
+    setup.close()
