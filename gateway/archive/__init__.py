@@ -1,1 +1,1 @@
-"""The archive: blob store, audit event chain, and (later) search."""
+"""The archive: blob store, audit event chain, search, verification, register book, export."""

@@ -295,3 +295,45 @@ class EventChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_event_id: Mapped[int] = mapped_column(BigInteger, default=0)
     last_hash: Mapped[sha256_hex] = mapped_column(server_default=text("'" + "0" * 64 + "'"))
+
+
+# -- outgoing -------------------------------------------------------------------------
+
+# Outbound mail states: queued -> sending -> sent, or failed (permanent, answer kept).
+QUEUED = "queued"
+SENDING = "sending"
+SENT = "sent"
+OUTBOX_STATES = (QUEUED, SENDING, SENT, FAILED)
+
+
+class OutboundMail(Base):
+    """One mail to send (reply, acknowledgement, notice, reminder), its exact bytes fixed.
+
+    The raw bytes (signed where signing applies) and the Message-ID are fixed when the mail is
+    queued, before the first attempt, so a resend after a crash is the same mail.
+    ``dedupe_key`` makes "send this once" a database constraint (e.g. one reminder per
+    assignment, stage and day, however many processes run the reminder pass).
+    """
+
+    __tablename__ = "outbound_mail"
+
+    id: Mapped[intpk]
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # reply | ack | notice | reminder | return
+    message_id: Mapped[str] = mapped_column(String(998), unique=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    mail_from: Mapped[str] = mapped_column(String(320))
+    rcpt_to: Mapped[list[Any]] = mapped_column(JSON)
+    subject: Mapped[str | None] = mapped_column(Text)
+    raw_sha256: Mapped[sha256_hex] = mapped_column(ForeignKey("blobs.sha256"))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16), default=QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_answer: Mapped[str | None] = mapped_column(Text)
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[timestamp]
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_outbound_mail_due", "state", "next_attempt_at"),)

@@ -1,4 +1,4 @@
-"""Waiting in IDLE (RFC 2177) until the watched folder changes.
+"""Waiting for news of the watched folder: IDLE (RFC 2177), or a polling sleep.
 
 imapclient's ``idle_check`` polls the socket only, but the line reader is buffered: a server
 that sends ``* 2 EXISTS`` right behind the ``+ idling`` continuation (Dovecot does, when mail
@@ -60,3 +60,20 @@ def wait_idle(client: Any, stop: threading.Event, seconds: float, where: str) ->
     with imap_errors(where, "ending IDLE"):
         client.idle_done()
     return changed
+
+
+NOOP_EVERY_SECONDS = 240.0  # well inside servers' 30-minute autologout and NAT idle timers
+
+
+def wait_poll(client: Any, stop: threading.Event, seconds: float, where: str) -> None:
+    """Sleep ``seconds`` (or until ``stop``) on a server without IDLE, keeping it awake."""
+    deadline = time.monotonic() + seconds
+    while not stop.is_set():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        if stop.wait(min(left, NOOP_EVERY_SECONDS)):
+            return
+        if deadline - time.monotonic() > 0:
+            with imap_errors(where, "keeping the connection alive (NOOP)"):
+                client.noop()

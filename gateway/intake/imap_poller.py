@@ -19,7 +19,7 @@ from gateway.config import ImapConfig, Settings
 from gateway.errors import GatewayError, ImapAuthError
 from gateway.intake.imap import FetchReport, FolderSync
 from gateway.intake.imap_client import close, connect
-from gateway.intake.imap_idle import wait_idle
+from gateway.intake.imap_idle import wait_idle, wait_poll
 from gateway.intake.store import Intake
 
 log = logging.getLogger(__name__)
@@ -128,7 +128,7 @@ class Poller:
                 if sync.can_idle:
                     wait_idle(client, self.stop, self.account.idle_renew, self.where)
                 else:
-                    self.stop.wait(self.account.poll_interval)
+                    wait_poll(client, self.stop, self.account.poll_interval, self.where)
         finally:
             close(client)
 

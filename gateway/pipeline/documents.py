@@ -163,6 +163,8 @@ def _document(group: Group, message: ParsedMessage, catalogue: Catalogue) -> Fou
         urgency=reading.urgency,
         secrecy=reading.secrecy,
         evidence=evidence,
+        # What was read of the main file (its first pages) goes to the search index.
+        text=group.main.text.text,
     )
     _marks_from_subject(doc, message, catalogue, header_read=group.main.reading.official)
     return doc

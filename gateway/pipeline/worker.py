@@ -1,10 +1,6 @@
 """The pipeline worker: claim a received message, run the steps, record the outcome.
 
-Steps, in order (the one visible composition of the pipeline):
-    parse_message   raw bytes -> ParsedMessage        (gateway.pipeline.parse)
-    find_documents  ParsedMessage -> Findings          (gateway.pipeline.documents)
-    store parts     attachment bytes -> blob store      (durable before the transaction)
-    register        Findings -> register entries        (gateway.pipeline.register)
+The steps and their order are in gateway.pipeline.steps (PREPARE, then RECORD).
 
 Everything after intake is a re-runnable function of the raw bytes: the outcome is written in
 one transaction together with the message's new state, so a crash anywhere leaves the message
@@ -38,11 +34,9 @@ from gateway.db.models import (
     utcnow,
 )
 from gateway.errors import GatewayError
-from gateway.pipeline.catalogue import cached_catalogue
-from gateway.pipeline.documents import find_documents
+from gateway.pipeline import steps
 from gateway.pipeline.message import Findings
-from gateway.pipeline.parse import parse_message
-from gateway.pipeline.register import register_documents
+from gateway.pipeline.steps import Work
 
 log = logging.getLogger(__name__)
 
@@ -150,16 +144,13 @@ class Worker:
             message = session.get_one(InboundMessage, message_id)
             raw_sha256 = message.raw_sha256
             org_code = session.get_one(Organisation, message.organisation_id).code
-        org = self.settings.organisation(org_code)
-        raw = self.blobs.read(raw_sha256)
-        parsed = parse_message(
-            raw,
-            max_depth=self.settings.pipeline.max_depth,
-            max_parts=self.settings.pipeline.max_parts,
-        )
-        catalogue = cached_catalogue(self.settings.path(self.settings.rules.dir))
-        findings = find_documents(parsed, catalogue)
-        self.blobs.put_many(part.data for part in parsed.attachments)
+        work = Work(
+            self.settings, self.blobs, self.settings.organisation(org_code),
+            self.blobs.read(raw_sha256),
+        )  # fmt: skip
+        for prepare in steps.PREPARE:
+            prepare(work)
+        parsed, findings = work.parsed, work.findings
         with self.db.transaction() as session:
             message = session.get_one(InboundMessage, message_id, with_for_update=True)
             if message.state != PROCESSING or message.claimed_by != self.name:
@@ -168,11 +159,9 @@ class Worker:
             message.from_addr = parsed.from_addr or message.from_addr
             message.subject = parsed.subject or message.subject
             message.message_id = parsed.message_id or message.message_id
-            documents = (
-                []
-                if findings.quarantine
-                else register_documents(session, message, org, parsed, findings)
-            )
+            for record in steps.RECORD:
+                record(work, session, message)
+            documents = work.documents
             state, reason = _final_state(findings, len(documents))
             message.state = state
             message.error = reason

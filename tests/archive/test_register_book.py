@@ -69,3 +69,16 @@ def test_pdf_reads_back_in_vietnamese_with_pdftotext(book_2026: App, tmp_path: P
     assert "năm trước" not in text
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, check=True).stdout.decode()
     assert "841.89 x 595.28 pts (A4)" in info  # landscape
+
+
+def test_outgoing_book_has_the_outgoing_columns(app: App):
+    """The outgoing book (sổ văn bản đi) prints Phụ lục IV's outgoing columns."""
+    add_document(app, direction="out", number_symbol="15-CV/HU", issued_date=dt.date(2026, 6, 1),
+                 doc_type_name="Công văn", summary="V/v trả lời Tỉnh ủy")  # fmt: skip
+    with app.db.transaction() as session:
+        book = load_book(session, 2026, "huyenuy-meovac", "VBDI")
+    rows = list(csv.reader(io.StringIO(write_csv(book))))
+    assert rows[0][:4] == ["Số, ký hiệu văn bản", "Ngày tháng văn bản",
+                           "Tên loại và trích yếu nội dung văn bản", "Người ký"]  # fmt: skip
+    assert len(rows[0]) == 10 and book.title == "SỔ ĐĂNG KÝ VĂN BẢN ĐI"
+    assert rows[1][:3] == ["15-CV/HU", "01/06/2026", "Công văn V/v trả lời Tỉnh ủy"]

@@ -14,8 +14,9 @@ from click.testing import CliRunner
 from gateway.cli import main
 from gateway.errors import ImapAuthError, ImapError
 from gateway.intake import imap_actions as actions
+from gateway.intake import imap_idle
 from gateway.intake.imap_client import connect
-from gateway.intake.imap_idle import wait_idle
+from gateway.intake.imap_idle import wait_idle, wait_poll
 from gateway.intake.imap_poller import Backoff
 from tests.support.dovecot import PARTY_MAILBOX_2, PASSWORD, Dovecot, dovecot_server
 from tests.support.imap_setup import ImapSetup
@@ -154,6 +155,19 @@ def test_idle_notices_a_server_that_goes_away(tmp_path: Path):
             wait_idle(client, threading.Event(), 20, "test")
     finally:
         server.close()
+
+
+def test_polling_wait_keeps_the_connection_alive(dovecot: Dovecot, monkeypatch):
+    """Between polls a long wait sends NOOPs, so the server does not log us out."""
+    monkeypatch.setattr(imap_idle, "NOOP_EVERY_SECONDS", 0.1)
+    client = dovecot.client(dovecot.new_user())
+    client.select_folder("INBOX")
+    sent = []
+    real_noop = client.noop
+    monkeypatch.setattr(client, "noop", lambda: sent.append(real_noop()))
+    wait_poll(client, threading.Event(), 0.35, "test")
+    assert len(sent) >= 2
+    client.logout()
 
 
 def test_move_falls_back_to_copy_and_uid_expunge(dovecot: Dovecot):

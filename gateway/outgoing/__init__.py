@@ -1,0 +1,1 @@
+"""Outgoing: the outbox (queue, delivery, retries) and what goes into it."""

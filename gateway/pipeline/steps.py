@@ -1,0 +1,88 @@
+"""The pipeline, as two explicit tables of steps (the one place that says what runs, in order).
+
+PREPARE steps work from the raw bytes, the rules and the directory alone: no database, so they
+can run again any number of times. RECORD steps write the outcome into the database inside the
+message's one transaction, together with its new state; a crash before that commit leaves no
+trace but orphan blobs (content-addressed, harmless). Each step is a plain function with a
+short name; ``Work`` is the typed state passed along (never a free-form dict).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from gateway.archive.blobstore import LocalBlobStore
+from gateway.config import OrganisationConfig, Settings
+from gateway.db.models import Document, InboundMessage
+from gateway.pipeline.catalogue import cached_catalogue
+from gateway.pipeline.documents import find_documents
+from gateway.pipeline.message import Findings, ParsedMessage
+from gateway.pipeline.parse import parse_message
+from gateway.pipeline.register import register_documents
+
+
+@dataclass
+class Work:
+    """One message on its way through the pipeline."""
+
+    settings: Settings
+    blobs: LocalBlobStore
+    org: OrganisationConfig
+    raw: bytes
+    parsed_: ParsedMessage | None = None
+    findings_: Findings | None = None
+    documents: list[Document] = field(default_factory=list)
+
+    @property
+    def parsed(self) -> ParsedMessage:
+        assert self.parsed_ is not None, "the parse step runs first"
+        return self.parsed_
+
+    @property
+    def findings(self) -> Findings:
+        assert self.findings_ is not None, "the classify step runs before"
+        return self.findings_
+
+
+# -- PREPARE: no database ---------------------------------------------------------------
+
+
+def parse(work: Work) -> None:
+    """Raw bytes -> ParsedMessage (every part, decoded names, real types)."""
+    work.parsed_ = parse_message(
+        work.raw,
+        max_depth=work.settings.pipeline.max_depth,
+        max_parts=work.settings.pipeline.max_parts,
+    )
+
+
+def classify(work: Work) -> None:
+    """ParsedMessage -> Findings: which parts are documents, and what each says."""
+    catalogue = cached_catalogue(work.settings.path(work.settings.rules.dir))
+    work.findings_ = find_documents(work.parsed, catalogue)
+
+
+def store_parts(work: Work) -> None:
+    """Every attachment into the blob store, durable before the transaction refers to it."""
+    work.blobs.put_many(part.data for part in work.parsed.attachments)
+
+
+# -- RECORD: inside the message's transaction ---------------------------------------------
+
+
+def register(work: Work, session: Session, message: InboundMessage) -> None:
+    """Register the documents found (numbers, duplicates, attachments)."""
+    if work.findings.quarantine is None:
+        work.documents = register_documents(
+            session, message, work.org, work.parsed, work.findings
+        )
+
+
+PrepareStep = Callable[[Work], None]
+RecordStep = Callable[[Work, Session, InboundMessage], None]
+
+PREPARE: tuple[PrepareStep, ...] = (parse, classify, store_parts)
+RECORD: tuple[RecordStep, ...] = (register,)
