@@ -6,6 +6,7 @@ from functools import cached_property
 
 from sqlalchemy import inspect
 
+from gateway.archive import spool
 from gateway.archive.blobstore import LocalBlobStore
 from gateway.config import Settings
 from gateway.db.engine import Database
@@ -27,7 +28,10 @@ class App:
         return LocalBlobStore(self.settings.data_root / "blobs")
 
     def init(self) -> None:
-        """Create the data root, the schema (migrations to head) and the blob store."""
+        """Create the data root, the schema (migrations to head) and the blob store.
+
+        Raw messages left in the raw spool (by a daemon that stopped) move to the blob store.
+        """
         try:
             self.settings.data_root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -38,6 +42,7 @@ class App:
         except Exception as exc:
             raise StorageError(f"cannot migrate the database: {exc}") from exc
         sync_organisations(self.db, self.settings)
+        spool.drain(self.db, self.blobs)
 
     def require_initialised(self) -> None:
         """Fail with a clear message when `gateway init` has not been run."""

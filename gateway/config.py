@@ -42,6 +42,10 @@ class StorageConfig(_Section):
     claim_timeout: int = Field(default=600, ge=10)
     # Seconds to wait for a locked database before giving up (SMTP then answers 451).
     lock_timeout: int = Field(default=30, ge=1)
+    # Raw messages up to this many bytes are committed into the database (the raw spool) with
+    # their row, one flush per batch; a background spooler moves them to the blob store.
+    # Larger ones are written to the blob store first. 0: never spool.
+    spool_max: int = Field(default=1_048_576, ge=0)
 
 
 class SmtpConfig(_Section):
@@ -58,6 +62,18 @@ class SmtpConfig(_Section):
 
 class OutgoingConfig(_Section):
     relay: HostPort = "127.0.0.1:25"
+    # -- delivery through the relay (gateway.outgoing.delivery) --
+    starttls: bool = False
+    tls_ca: str = ""
+    username: str = ""
+    password: str = ""
+    password_file: str = ""
+    password_env: str = ""
+    helo: str = ""
+    timeout: int = Field(default=60, ge=1)
+    max_attempts: int = Field(default=10, ge=1)
+    retry_base_seconds: int = Field(default=60, ge=1)
+    claim_timeout: int = Field(default=300, ge=10)
 
 
 class RulesConfig(_Section):
@@ -89,6 +105,17 @@ class OrganisationConfig(_Section):
     incoming_book: str = "VBD"
     signing: SigningConfig | None = None
     trust_roots: list[str] = []
+    # -- outgoing documents (gateway.outgoing.numbering, gateway.outgoing.reply) --
+    outgoing_book: str = "VBDI"
+    # auto: State numbers per calendar year, Party per document type within the term.
+    numbering: Literal["auto", "calendar_year", "type_per_term"] = "auto"
+    term_start: str = Field(default="2025-01-01", pattern=r"^\d{4}-\d{2}-\d{2}$")
+    symbol_template: str = "{number:02d}/{type}"
+    symbol_templates: dict[str, str] = {}
+    default_type: str = "CV"
+    allow_unsigned: bool = False
+    signer_name: str = ""
+    visible_stamp: bool = True
 
     @field_validator("mailboxes")
     @classmethod
@@ -172,6 +199,7 @@ def _default_organisations() -> list[OrganisationConfig]:
             name="Huyện ủy Mèo Vạc",
             system="party",
             mailboxes=["vanthu@huyenuy.meovac.hagiang.dcs.vn"],
+            symbol_template="{number:02d}-{type}/HU",
         )
     ]
 

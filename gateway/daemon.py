@@ -12,10 +12,12 @@ import signal
 import threading
 
 from gateway.app import App
+from gateway.archive.spool import Spooler
 from gateway.intake.batching import GroupCommitter
 from gateway.intake.imap_poller import ImapPollers
 from gateway.intake.smtp import start_smtp_server
 from gateway.intake.store import Intake
+from gateway.outgoing.delivery import Sender
 from gateway.pipeline.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -49,8 +51,17 @@ async def serve(app: App) -> None:
     Worker(settings, app.db, app.blobs).release_orphaned_claims()
     wake = threading.Event()
     stop_workers = threading.Event()
+    # Raw spool: small raws are committed with their rows; this thread moves them to the
+    # blob store after each commit, off the SMTP critical path (gateway.archive.spool).
+    spooler = Spooler(app.db, app.blobs)
+    spooler.start()
+
+    def committed() -> None:
+        wake.set()
+        spooler.wake()
+
     committer = GroupCommitter(
-        Intake(settings, app.db, app.blobs), settings.smtp.max_batch, on_commit=wake.set
+        Intake(settings, app.db, app.blobs), settings.smtp.max_batch, on_commit=committed
     )
     server = await start_smtp_server(settings, committer) if settings.smtp.enabled else None
     workers = [
@@ -64,6 +75,11 @@ async def serve(app: App) -> None:
     # IMAP: one poller thread per [[imap]] account; each stored batch wakes the workers.
     pollers = ImapPollers(settings, settings.imap, committer.intake, on_store=wake.set)
     pollers.start()
+    # Outbox: one sender thread delivers queued mail (gateway.outgoing.delivery).
+    stop_sender = threading.Event()
+    sender = threading.Thread(target=Sender(settings, app.db, app.blobs).run,
+                              args=(stop_sender,), name="sender", daemon=True)  # fmt: skip
+    sender.start()
     log.info(
         "gateway serving (%d pipeline workers, %d IMAP pollers)", len(workers), len(pollers.threads)
     )
@@ -72,9 +88,16 @@ async def serve(app: App) -> None:
     log.info("stopping: no new connections; finishing work in progress")
     if server is not None:
         server.close()
-        await asyncio.wait_for(_drain(committer), SHUTDOWN_GRACE_SECONDS)
+        try:
+            await asyncio.wait_for(_drain(committer), SHUTDOWN_GRACE_SECONDS)
+        except TimeoutError:
+            # Unanswered senders got no 250 and will retry; what was stored stays stored.
+            log.warning("stopping with %d messages not yet committed", committer.in_flight)
     await asyncio.to_thread(pollers.stop)
     await asyncio.to_thread(committer.close)
+    await asyncio.to_thread(spooler.stop)
+    stop_sender.set()
+    await asyncio.to_thread(sender.join)
     stop_workers.set()
     wake.set()
     for thread in workers:

@@ -43,7 +43,9 @@ class BlobStore(Protocol):
 
     def put(self, data: bytes) -> StoredBlob: ...
 
-    def put_many(self, items: Iterable[bytes]) -> list[StoredBlob]: ...
+    def put_many(
+        self, items: Iterable[bytes], sync_existing: bool = False
+    ) -> list[StoredBlob]: ...
 
     def put_stream(self, stream: BinaryIO) -> StoredBlob: ...
 
@@ -129,16 +131,28 @@ class LocalBlobStore:
     def put(self, data: bytes) -> StoredBlob:
         return self.put_many([data])[0]
 
-    def put_many(self, items: Iterable[bytes]) -> list[StoredBlob]:
-        """Store several blobs; all are durable when this returns."""
+    def put_many(self, items: Iterable[bytes], sync_existing: bool = False) -> list[StoredBlob]:
+        """Store several blobs; all are durable when this returns.
+
+        A blob whose file already exists is not written again. Its writer may still be
+        between rename and directory fsync (or have crashed there): with ``sync_existing``
+        such files and their directories are fsync'd too, for callers that are about to
+        delete the only other copy (the spooler).
+        """
         results: list[StoredBlob] = []
         pending: list[tuple[int, Path, Path]] = []  # (fd, temp path, final path)
+        existing: list[tuple[int, Path]] = []  # (read-only fd, path): sync_existing
         try:
             for data in items:
                 digest = hashlib.sha256(data).hexdigest()
                 results.append(StoredBlob(digest, len(data)))
                 final = self.path(digest)
-                if final.exists() or any(p[2] == final for p in pending):
+                if any(p[2] == final for p in pending):
+                    continue
+                if final.exists():
+                    if sync_existing and all(e[1] != final for e in existing):
+                        with contextlib.suppress(FileNotFoundError):
+                            existing.append((os.open(final, os.O_RDONLY), final))
                     continue
                 fd, temp = tempfile.mkstemp(dir=self.tmp, prefix="in-")
                 pending.append((fd, Path(temp), final))
@@ -146,9 +160,9 @@ class LocalBlobStore:
                 while view:
                     written = os.write(fd, view[:CHUNK])
                     view = view[written:]
-            self._commit(pending)
+            self._commit(pending, existing)
         except OSError as exc:
-            self._abandon(pending)
+            self._abandon(pending, existing)
             raise StorageError(f"cannot write to the blob store: {exc}") from exc
         return results
 
@@ -168,36 +182,48 @@ class LocalBlobStore:
                     view = view[os.write(fd, view) :]
             final = self.path(digest.hexdigest())
             if final.exists():
-                self._abandon(pending)
+                self._abandon(pending, [])
             else:
                 pending[0] = (fd, Path(temp), final)
-                self._commit(pending)
+                self._commit(pending, [])
         except OSError as exc:
-            self._abandon(pending)
+            self._abandon(pending, [])
             raise StorageError(f"cannot write to the blob store: {exc}") from exc
         return StoredBlob(digest.hexdigest(), size)
 
-    def _commit(self, pending: list[tuple[int, Path, Path]]) -> None:
+    def _commit(
+        self, pending: list[tuple[int, Path, Path]], existing: list[tuple[int, Path]]
+    ) -> None:
         # fsync every file before any rename: a final name must never point at partial data.
         # Then the renames, then each directory that gained a name (POSIX: only a directory
         # fsync makes the new name durable; ext4 happens to do it with the file's journal
         # commit, other filesystems do not, so it stays). Both rounds run concurrently.
-        _fsync_all(os.fsync, [fd for fd, _, _ in pending])
+        _fsync_all(os.fsync, [fd for fd, _, _ in pending] + [fd for fd, _ in existing])
         directories: dict[Path, None] = {}
         for fd, temp, final in pending:
             os.close(fd)
             os.replace(temp, final)
             directories[final.parent] = None
         pending.clear()
+        for fd, final in existing:
+            os.close(fd)
+            directories[final.parent] = None
+        existing.clear()
         _fsync_all(_fsync_dir, list(directories))
 
     @staticmethod
-    def _abandon(pending: list[tuple[int, Path, Path]]) -> None:
+    def _abandon(
+        pending: list[tuple[int, Path, Path]], existing: list[tuple[int, Path]]
+    ) -> None:
         for fd, temp, _ in pending:
             with contextlib.suppress(OSError):
                 os.close(fd)
             temp.unlink(missing_ok=True)
         pending.clear()
+        for fd, _ in existing:  # files that were there before: closed, never removed
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        existing.clear()
 
     def __iter__(self) -> Iterator[str]:
         for sub in sorted(self.root.iterdir()):

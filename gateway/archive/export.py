@@ -35,6 +35,7 @@ from gateway.archive import events, retention
 from gateway.archive.blobstore import LocalBlobStore
 from gateway.archive.lookup import document_json
 from gateway.archive.register_book import load_book, write_csv
+from gateway.archive.spool import open_raw
 from gateway.db.models import Attachment, Document, InboundMessage, Organisation, RegisterBook
 from gateway.errors import GatewayError, NotFound, StorageError
 
@@ -78,7 +79,8 @@ def _write_document(session: Session, blobs: LocalBlobStore, document: Document,
         count += 1
     if document.message_id is not None:
         message = session.get_one(InboundMessage, document.message_id)
-        with blobs.open(message.raw_sha256) as src, (folder / "message.eml").open("wb") as dst:
+        raw = open_raw(session, blobs, message.raw_sha256)
+        with raw as src, (folder / "message.eml").open("wb") as dst:
             shutil.copyfileobj(src, dst)
     (folder / "metadata.json").write_text(
         json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"

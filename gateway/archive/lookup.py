@@ -17,6 +17,7 @@ from gateway.db.models import (
     RegisterBook,
 )
 from gateway.errors import NotFound
+from gateway.routing.assignments import assignment_json, assignments_of
 
 
 def iso(value: dt.datetime | None, zone: ZoneInfo | None = None) -> str | None:
@@ -148,7 +149,7 @@ def document_json(session: Session, document: Document) -> dict[str, Any]:
             }
             for f in files
         ],
-        "assignments": [],
+        "assignments": [assignment_json(a) for a in assignments_of(session, document.id)],
         "trust": {"level": trust.get("level", "unverified"), "checks": trust.get("checks", [])},
         "evidence": document.evidence,
     }

@@ -91,3 +91,16 @@ def assign(session: Session, retention: Retention, documents: list[Document]) ->
             changed.append(document)
     session.flush()
     return changed
+
+
+_cache: dict[tuple[str, float], Retention] = {}
+
+
+def cached(rules_dir: Path) -> Retention:
+    """``load``, kept until the file changes (the pipeline asks for it per message)."""
+    path = rules_dir / FILE if (rules_dir / FILE).exists() else DEFAULT_RULES_DIR / FILE
+    key = (str(path), path.stat().st_mtime if path.exists() else 0.0)
+    if key not in _cache:
+        _cache.clear()
+        _cache[key] = load(rules_dir)
+    return _cache[key]

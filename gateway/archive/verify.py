@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from gateway.archive import events
 from gateway.archive.blobstore import CHUNK, LocalBlobStore
+from gateway.archive.spool import open_raw
 from gateway.db.models import Attachment, Blob, Document, Event, InboundMessage, RegisterBook
 from gateway.errors import GatewayError
 
@@ -60,9 +61,10 @@ class Report:
         }
 
 
-def _digest(blobs: LocalBlobStore, sha256: str) -> tuple[str, int]:
+def _digest(session: Session, blobs: LocalBlobStore, sha256: str) -> tuple[str, int]:
     digest, size = hashlib.sha256(), 0
-    with blobs.open(sha256) as f:
+    # A raw message not yet moved out of the raw spool is hashed from its spooled copy.
+    with open_raw(session, blobs, sha256) as f:
         while chunk := f.read(CHUNK):
             digest.update(chunk)
             size += len(chunk)
@@ -77,7 +79,7 @@ def check_blobs(
     for blob in session.scalars(select(Blob).order_by(Blob.sha256)).yield_per(1000):
         tick()
         try:
-            digest, size = _digest(blobs, blob.sha256)
+            digest, size = _digest(session, blobs, blob.sha256)
         except GatewayError as exc:
             report.add("blob", blob.sha256, f"unreadable or missing: {exc}")
             actual[blob.sha256] = None

@@ -11,6 +11,7 @@ from gateway.cli.export import export
 from gateway.cli.fetch import fetch
 from gateway.cli.intake import import_, process
 from gateway.cli.messages import messages
+from gateway.cli.outbox import outbox, send
 from gateway.cli.register import register
 from gateway.cli.search import search
 from gateway.cli.setup import init, serve
@@ -29,6 +30,8 @@ COMMANDS: tuple[click.Command, ...] = (
     verify,
     register,
     export,
+    send,
+    outbox,
 )
 
 

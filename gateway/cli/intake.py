@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 import click
 
+from gateway.archive import spool
 from gateway.cli.common import Context, command
 from gateway.intake.files import iter_sources, to_incoming
 from gateway.intake.store import Intake
@@ -96,6 +97,7 @@ def process(ctx: Context, until_idle: bool) -> None:
         while True:
             message_id = worker.claim()
             if message_id is None:
+                spool.drain(app.db, app.blobs)  # when idle: spooled raws to the blob store
                 if until_idle:
                     break
                 time.sleep(2)

@@ -8,6 +8,7 @@ import sys
 import click
 
 from gateway.archive.lookup import get_message, list_messages, message_detail
+from gateway.archive.spool import open_raw
 from gateway.cli.common import Context, command, table
 from gateway.db.models import MESSAGE_STATES
 
@@ -40,7 +41,7 @@ def show(ctx: Context, message_id: int, raw: bool) -> None:
     with app.db.transaction() as session:
         message = get_message(session, message_id)
         if raw:
-            with app.blobs.open(message.raw_sha256) as blob:
+            with open_raw(session, app.blobs, message.raw_sha256) as blob:
                 shutil.copyfileobj(blob, sys.stdout.buffer)
             sys.stdout.buffer.flush()
             return

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -108,6 +109,21 @@ class Blob(Base):
 
     sha256: Mapped[sha256_hex] = mapped_column(primary_key=True)
     size: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[timestamp]
+
+
+class RawSpool(Base):
+    """Raw bytes of a blob committed with the intake transaction, not yet in the blob store.
+
+    Intake writes small messages here in the same transaction as their rows (one flush); the
+    spooler (gateway.archive.spool) copies them into the blob store durably, then deletes the
+    row. A blob row's bytes are always in the blob store, here, or both.
+    """
+
+    __tablename__ = "raw_spool"
+
+    sha256: Mapped[sha256_hex] = mapped_column(ForeignKey("blobs.sha256"), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[timestamp]
 
 
@@ -337,3 +353,59 @@ class OutboundMail(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_outbound_mail_due", "state", "next_attempt_at"),)
+
+
+class DocumentFile(Base):
+    """A file of an outgoing document (inbound files are Attachments of their message).
+
+    ``sha256`` is the file as sent: for a signed PDF, the signed bytes; ``source_sha256`` is
+    the file the handler gave, before signing.
+    """
+
+    __tablename__ = "document_files"
+    __table_args__ = (UniqueConstraint("document_id", "index"),)
+
+    id: Mapped[intpk]
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    index: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(1024))
+    mime: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[sha256_hex] = mapped_column(ForeignKey("blobs.sha256"))
+    source_sha256: Mapped[sha256_hex] = mapped_column(ForeignKey("blobs.sha256"))
+    role: Mapped[str] = mapped_column(String(16))  # main | appendix | ...
+    signed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# -- routing --------------------------------------------------------------------------
+
+# Assignment roles and states (CONTRACT: lead/cooperate/inform; open -> in_progress -> done).
+ASSIGNMENT_ROLES = ("lead", "cooperate", "inform")
+ASSIGNMENT_STATES = ("open", "in_progress", "done")
+
+
+class Assignment(Base):
+    """Who handles a registered document, in which role and by when (phân công xử lý).
+
+    The document's status follows its lead assignment; every change is also an audit event.
+    One row per document and assignee: a reassignment replaces the rows (history in the log).
+    """
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        UniqueConstraint("document_id", "assignee"),
+        Index("ix_assignments_open", "status", "deadline"),
+        # Ids are never reused (reminder and notice dedupe keys name them): AUTOINCREMENT.
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[intpk]
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    assignee: Mapped[str] = mapped_column(String(64))  # unit or person code (rules/directory)
+    role: Mapped[str] = mapped_column(String(16))
+    deadline: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    rule: Mapped[str | None] = mapped_column(String(64))  # rule id, or None when by hand
+    created_at: Mapped[timestamp]
+    updated_at: Mapped[timestamp]

@@ -1,8 +1,11 @@
 """Durable intake: raw bytes into the blob store, a message row into the database.
 
 Every intake source (SMTP, IMAP, imported files) ends here. ``store_batch`` makes a group of
-messages durable together: their blobs are fsync'd as one group, then one transaction inserts
-the rows. Only when it returns may a source acknowledge (SMTP 250, IMAP move/flag).
+messages durable together, in one transaction; only when it returns may a source acknowledge
+(SMTP 250, IMAP move/flag). A message of at most ``storage.spool_max`` bytes has its raw bytes
+committed into the raw spool in that same transaction (one flush for the whole batch; the
+spooler, gateway.archive.spool, moves them into the blob store later). A larger one is
+written to the blob store first (fsync'd with the rest of the group), then the rows commit.
 
 The same message delivered again is recognised and recorded as another delivery of the one
 stored message: by IMAP (account, folder, UIDVALIDITY, UID), else by Message-ID plus the hash
@@ -15,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from email import policy
 from email.parser import BytesHeaderParser
@@ -27,7 +30,7 @@ from sqlalchemy.orm import Session
 from gateway.archive.blobstore import LocalBlobStore
 from gateway.config import Settings
 from gateway.db.engine import Database
-from gateway.db.models import Blob, Delivery, InboundMessage, Organisation, utcnow
+from gateway.db.models import Blob, Delivery, InboundMessage, Organisation, RawSpool, utcnow
 from gateway.errors import StorageError
 from gateway.pipeline.parse import decode_words
 
@@ -127,21 +130,28 @@ class Intake:
 
         Raises StorageError when nothing could be committed: the caller must not acknowledge.
         """
-        stored_blobs = self.blobs.put_many(mail.raw for mail in mails)
+        spool_max = self.settings.storage.spool_max
+        # Large messages: blob files durable first (they would bloat the database's log).
+        written = iter(self.blobs.put_many(m.raw for m in mails if len(m.raw) > spool_max))
+        shas: list[str] = []
+        spool: dict[str, bytes] = {}  # small messages: bytes committed with the rows
+        for mail in mails:
+            if len(mail.raw) > spool_max:
+                shas.append(next(written).sha256)
+            else:
+                shas.append(hashlib.sha256(mail.raw).hexdigest())
+                spool[shas[-1]] = mail.raw
         summaries = [summarise_headers(mail.raw) for mail in mails]
         # A concurrent process may insert the same message between our look-up and insert:
         # the unique constraint refuses it, and the second attempt finds the row.
         for attempt in range(3):
             try:
                 with self.db.transaction() as session:
-                    shas = [blob.sha256 for blob in stored_blobs]
                     if any(mail.imap is not None for mail in mails):
-                        results = [
-                            self._record(session, mail, sha, summary)
-                            for mail, sha, summary in zip(mails, shas, summaries, strict=True)
-                        ]
+                        rows = zip(mails, shas, summaries, strict=True)
+                        results = [self._record(session, *row, spool) for row in rows]
                     else:
-                        results = self._record_batch(session, mails, shas, summaries)
+                        results = self._record_batch(session, mails, shas, summaries, spool)
                     if also is not None:
                         also(session)
                 return results
@@ -165,6 +175,7 @@ class Intake:
         mails: Sequence[IncomingMail],
         shas: Sequence[str],
         summaries: Sequence[HeaderSummary],
+        spool: Mapping[str, bytes] | None = None,
     ) -> list[Stored]:
         """``_record`` for a whole batch in five statements instead of five per message.
 
@@ -174,6 +185,9 @@ class Intake:
         results, same order as calling ``_record`` for each mail in turn (a message repeated
         within the batch is created by its first copy; the later ones are duplicates). IMAP
         deliveries, which are recognised by UID, still go through ``_record``.
+
+        ``spool`` holds the bytes of the blobs that are not in the blob store: each new blob
+        among them gets its raw spool row here (a known blob already has its bytes stored).
         """
         now = utcnow()
         unique_shas = list(dict.fromkeys(shas))
@@ -186,6 +200,13 @@ class Intake:
         ]
         if new_blobs:
             session.execute(insert(Blob), new_blobs)
+            spooled = [
+                {"sha256": sha, "data": spool[sha], "created_at": now}
+                for sha in unique_shas
+                if spool and sha in spool and sha not in known_blobs
+            ]
+            if spooled:
+                session.execute(insert(RawSpool), spooled)
 
         keys = [dedupe_key(summary, sha) for summary, sha in zip(summaries, shas, strict=True)]
         targets = [
@@ -260,13 +281,21 @@ class Intake:
         return results
 
     def _record(
-        self, session: Session, mail: IncomingMail, raw_sha256: str, summary: HeaderSummary
+        self,
+        session: Session,
+        mail: IncomingMail,
+        raw_sha256: str,
+        summary: HeaderSummary,
+        spool: Mapping[str, bytes] | None = None,
     ) -> Stored:
         now = utcnow()
         received_at = mail.received_at or now
         if session.get(Blob, raw_sha256) is None:
             session.add(Blob(sha256=raw_sha256, size=len(mail.raw), created_at=now))
             session.flush()
+            if spool and raw_sha256 in spool:
+                session.add(RawSpool(sha256=raw_sha256, data=spool[raw_sha256], created_at=now))
+                session.flush()
         if mail.imap is not None:
             known = session.scalar(
                 select(Delivery.message_id).where(

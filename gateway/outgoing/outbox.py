@@ -41,6 +41,7 @@ def enqueue(
         ).one_or_none()
         if existing is not None:
             return existing
+    message_id: str | None
     if isinstance(mail, EmailMessage):
         if mail["Message-ID"] is None:
             domain = mail_from.rpartition("@")[2] or None

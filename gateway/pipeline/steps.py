@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from gateway.archive import retention
 from gateway.archive.blobstore import LocalBlobStore
 from gateway.config import OrganisationConfig, Settings
 from gateway.db.models import Document, InboundMessage
@@ -22,6 +23,7 @@ from gateway.pipeline.documents import find_documents
 from gateway.pipeline.message import Findings, ParsedMessage
 from gateway.pipeline.parse import parse_message
 from gateway.pipeline.register import register_documents
+from gateway.routing.step import route_message
 
 
 @dataclass
@@ -81,8 +83,24 @@ def register(work: Work, session: Session, message: InboundMessage) -> None:
         )
 
 
+def assign_retention(work: Work, session: Session, message: InboundMessage) -> None:
+    """Each registered document gets its retention period from rules/retention.toml."""
+    rules = retention.cached(work.settings.path(work.settings.rules.dir))
+    retention.assign(session, rules, work.documents)
+
+
+# -- routing (issue 5): who handles each new document; the sender's acknowledgement ----------
+
+
+def route(work: Work, session: Session, message: InboundMessage) -> None:
+    """Route the new registrations (assignments, notices) and acknowledge them to the sender."""
+    if work.documents:
+        route_message(session, work.blobs, work.settings, work.org, message, work.parsed,
+                      work.findings, work.documents)  # fmt: skip
+
+
 PrepareStep = Callable[[Work], None]
 RecordStep = Callable[[Work, Session, InboundMessage], None]
 
 PREPARE: tuple[PrepareStep, ...] = (parse, classify, store_parts)
-RECORD: tuple[RecordStep, ...] = (register,)
+RECORD: tuple[RecordStep, ...] = (register, assign_retention, route)

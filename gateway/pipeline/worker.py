@@ -21,6 +21,7 @@ from sqlalchemy import and_, or_, select, update
 
 from gateway.archive import events
 from gateway.archive.blobstore import LocalBlobStore
+from gateway.archive.spool import read_raw
 from gateway.config import Settings
 from gateway.db.engine import Database
 from gateway.db.models import (
@@ -146,7 +147,7 @@ class Worker:
             org_code = session.get_one(Organisation, message.organisation_id).code
         work = Work(
             self.settings, self.blobs, self.settings.organisation(org_code),
-            self.blobs.read(raw_sha256),
+            read_raw(self.db, self.blobs, raw_sha256),
         )  # fmt: skip
         for prepare in steps.PREPARE:
             prepare(work)

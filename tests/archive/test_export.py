@@ -10,6 +10,7 @@ import bagit
 import pytest
 
 from gateway.app import App
+from gateway.archive.spool import read_raw
 from gateway.archive import export, retention
 from gateway.db.models import Document
 from gateway.errors import RulesError, StorageError
@@ -44,7 +45,8 @@ def test_each_document_has_metadata_files_message_and_retention(app: App, tmp_pa
     assert (metadata["retention"], metadata["retention_label"]) == ("permanent", "Vĩnh viễn")
     [pdf] = (folder / "files").iterdir()
     assert pdf.read_bytes() == app.blobs.read(metadata["files"][0]["sha256"])
-    assert (folder / "message.eml").read_bytes() == app.blobs.read(metadata["message"]["raw_sha256"])  # noqa: E501
+    raw_sha256 = metadata["message"]["raw_sha256"]
+    assert (folder / "message.eml").read_bytes() == read_raw(app.db, app.blobs, raw_sha256)
     with (package.path / "data" / "documents.csv").open(encoding="utf-8") as f:
         [row] = list(csv.DictReader(f))
     assert row["retention_label"] == "Vĩnh viễn" and row["folder"] == "documents/VBD-2026-00001"

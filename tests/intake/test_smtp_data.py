@@ -27,6 +27,7 @@ from aiosmtpd.smtp import SMTP
 from sqlalchemy import select
 
 from gateway.app import App
+from gateway.archive.spool import read_raw
 from gateway.db.models import Blob, Delivery, InboundMessage
 from gateway.intake.batching import GroupCommitter
 from gateway.intake.smtp import IntakeSMTP, read_data, start_smtp_server
@@ -463,7 +464,7 @@ def test_swaks_message_with_dots_stored_byte_for_byte(
     assert b"250 2.0.0 OK: stored as message" in result.stdout
     with app.db.transaction() as session:
         sha = session.scalars(select(InboundMessage.raw_sha256)).one()
-    assert app.blobs.read(sha) == message
+    assert read_raw(app.db, app.blobs, sha) == message
 
 
 # ----------------------------------------------------------------- group commit: batched rows

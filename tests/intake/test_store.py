@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from gateway.app import App
+from gateway.archive.spool import read_raw
 from gateway.db.models import Delivery, InboundMessage
 from gateway.errors import StorageError
 from gateway.intake.store import ImapOrigin, IncomingMail, Intake
@@ -19,7 +20,7 @@ def _count(app: App, model: type) -> int:
 
 
 def test_stored_message_keeps_its_exact_bytes(app: App):
-    """The raw message is in the blob store, byte for byte, under its SHA-256."""
+    """The raw message is kept (raw spool or blob store), byte for byte, under its SHA-256."""
     raw = official_email(1)
     stored = Intake(app.settings, app.db, app.blobs).store(
         IncomingMail(raw=raw, mailboxes=[PARTY_MAILBOX], source="smtp")
@@ -28,7 +29,7 @@ def test_stored_message_keeps_its_exact_bytes(app: App):
         message = session.get_one(InboundMessage, stored.message_ids[0])
         assert message.state == "received"
         assert message.subject and message.subject.startswith(("Nghị", "Kế", "Thông", "Hướng"))
-    assert app.blobs.read(message.raw_sha256) == raw
+    assert read_raw(app.db, app.blobs, message.raw_sha256) == raw
 
 
 def test_smtp_retry_of_the_same_message_is_stored_once(app: App):

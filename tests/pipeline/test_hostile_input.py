@@ -7,6 +7,7 @@ import base64
 import pytest
 
 from gateway.app import App
+from gateway.archive.spool import read_raw
 from gateway.db.models import Attachment, InboundMessage
 from gateway.intake.store import IncomingMail, Intake
 from gateway.pipeline.parse import parse_message, safe_name
@@ -26,7 +27,7 @@ def _process(app: App, raw: bytes) -> InboundMessage:
         message = session.get_one(InboundMessage, message_id)
         session.expunge(message)
     assert message.state in ("processed", "quarantined"), message.error
-    assert app.blobs.read(message.raw_sha256) == raw
+    assert read_raw(app.db, app.blobs, message.raw_sha256) == raw
     return message
 
 

@@ -72,3 +72,11 @@ def test_reprocessing_a_message_never_registers_it_twice(app: App):
         )
     worker.run_until_idle()
     assert [d.number for d in _documents(app)] == [1]
+
+
+def test_registered_document_gets_its_retention_period(app: App):
+    """Registration stores the retention period (thời hạn bảo quản) from rules/."""
+    _receive(app, official_email(1))
+    Worker(app.settings, app.db, app.blobs).run_until_idle()
+    (document,) = _documents(app)
+    assert document.retention is not None

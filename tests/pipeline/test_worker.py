@@ -8,6 +8,8 @@ import os
 from sqlalchemy import update
 
 from gateway.app import App
+from gateway.archive import spool
+from gateway.archive.spool import read_raw
 from gateway.db.models import InboundMessage
 from gateway.intake.store import IncomingMail, Intake
 from gateway.pipeline.worker import Worker
@@ -55,12 +57,13 @@ def test_broken_structure_without_document_is_quarantined(app: App):
     message = _message(app, message_id)
     assert message.state == "quarantined"
     assert message.error and "StartBoundaryNotFoundDefect" in message.error
-    assert app.blobs.read(message.raw_sha256) == raw  # raw bytes stay retrievable
+    assert read_raw(app.db, app.blobs, message.raw_sha256) == raw  # raw bytes stay retrievable
 
 
 def test_our_failure_is_retried_with_backoff_then_succeeds(app: App):
     """When the blob cannot be read the message fails, waits, and is processed later."""
     message_id = _receive(app, official_email(2))
+    spool.drain(app.db, app.blobs)  # out of the raw spool: the blob file is the only copy
     blob = app.blobs.path(_message(app, message_id).raw_sha256)
     hidden = blob.with_name("hidden")
     blob.rename(hidden)
