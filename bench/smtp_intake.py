@@ -10,15 +10,20 @@ One run starts, each on its own 127.0.0.1 high port:
 - ``noop-fast``: the same no-op handler on the gateway's ``IntakeSMTP`` (its fast DATA reader),
   to show what the reader alone gains and what durability then costs;
 - ``gateway``: ``gateway serve`` with a temporary config, SQLite under a temporary data root,
-  no pipeline workers (only intake is measured): 250 means blob + row are durable;
+  no pipeline workers (only intake is measured): 250 means raw bytes + row are durable
+  (``--spool-max`` sets ``storage.spool_max``; ``--nospool`` adds ``gw-nospool``, the same code
+  with the raw spool off, and ``--compare DIR`` adds ``gw-before``, another checkout);
 - ``postfix``: a private Postfix (``postfix -c DIR start``, needs root) that fsyncs each queue
   file before answering 250 and then discards -- what a unit would otherwise run.
 
 Each is driven by the same ``smtp-source`` load (1 and 20 sessions, 5 KB and 500 KB, sessions
 kept open with -d), the servers taking turns within each round so that background noise hits
 them alike; the table shows the median of the rounds and the ratios. The gateway's stored
-message count is checked against what was sent. Finally a fresh daemon receives one 25 MB
-message and its peak RSS (VmHWM) is compared with its idle RSS.
+message count is checked against what was sent, and the average batch size is read from the
+database (the rows of one group commit share their ``received_at``). ``--syscalls`` then runs
+each load once more per gateway under ``strace -f -y`` and counts its fsync/fdatasync calls per
+batch by target (SQLite WAL, SQLite main file, blob files, blob directories). Finally a fresh
+daemon receives one 25 MB message and its peak RSS (VmHWM) is compared with its idle RSS.
 
 Everything is bounded (timeouts on every wait) and cleaned up (servers stopped, temp removed).
 """
@@ -222,7 +227,12 @@ class GatewayServer(Server):
     name = "gateway"
 
     def __init__(
-        self, work: Path, max_batch: int = 64, source: Path = REPO, name: str = "gateway"
+        self,
+        work: Path,
+        max_batch: int = 64,
+        source: Path = REPO,
+        name: str = "gateway",
+        spool_max: int | None = None,
     ) -> None:
         super().__init__(work)
         self.name = name
@@ -236,6 +246,7 @@ class GatewayServer(Server):
                 [
                     "[storage]",
                     'root = "archive"',
+                    *([f"spool_max = {spool_max}"] if spool_max is not None else []),
                     "[smtp]",
                     f'listen = "127.0.0.1:{self.port}"',
                     f"max_message_size = {MAX_MESSAGE_SIZE}",
@@ -277,6 +288,17 @@ class GatewayServer(Server):
     def stored(self) -> int:
         with contextlib.closing(sqlite3.connect(f"file:{self.database}?mode=ro", uri=True)) as db:
             return int(db.execute("SELECT count(*) FROM inbound_messages").fetchone()[0])
+
+    def last_id(self) -> int:
+        with contextlib.closing(sqlite3.connect(f"file:{self.database}?mode=ro", uri=True)) as db:
+            query = "SELECT coalesce(max(id), 0) FROM inbound_messages"
+            return int(db.execute(query).fetchone()[0])
+
+    def batches_since(self, last_id: int) -> int:
+        """Group commits since ``last_id``: rows of one batch share their received_at."""
+        with contextlib.closing(sqlite3.connect(f"file:{self.database}?mode=ro", uri=True)) as db:
+            query = "SELECT count(DISTINCT received_at) FROM inbound_messages WHERE id > ?"
+            return int(db.execute(query, (last_id,)).fetchone()[0])
 
 
 MASTER_CF_SERVICES = """\
@@ -392,6 +414,8 @@ class PostfixServer(Server):
 @dataclass
 class Results:
     rates: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    batch_sizes: dict[tuple[str, str], list[float]] = field(default_factory=dict)
+    syscalls: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
     memory: dict[str, dict[str, int]] = field(default_factory=dict)
     stored_ok: bool = True
     notes: list[str] = field(default_factory=list)
@@ -405,28 +429,79 @@ class Results:
 
 
 def measure(servers: list[Server], loads: list[Load], rounds: int, results: Results) -> None:
-    gateway = next((s for s in servers if isinstance(s, GatewayServer)), None)
     for round_ in range(rounds):
         for load in loads:
             # Rotate who goes first so that a burst of background load hits everyone alike.
             order = servers[round_ % len(servers) :] + servers[: round_ % len(servers)]
             for server in order:
-                before = server.stored() if server is gateway else None
+                gateway = server if isinstance(server, GatewayServer) else None
+                before = gateway.stored() if gateway else 0
+                last_id = gateway.last_id() if gateway else 0
                 elapsed = smtp_source(server.port, load)
                 rate = load.count / elapsed
                 results.add(server.name, load, rate)
-                if server is gateway and before is not None:
-                    stored = server.stored() - before
+                batch = ""
+                if gateway is not None:
+                    stored = gateway.stored() - before
                     if stored != load.count:
                         results.stored_ok = False
                         results.notes.append(
-                            f"gateway stored {stored} of {load.count} messages ({load.label})"
+                            f"{gateway.name} stored {stored} of {load.count} messages"
+                            f" ({load.label})"
                         )
+                    size = stored / max(gateway.batches_since(last_id), 1)
+                    results.batch_sizes.setdefault((server.name, load.label), []).append(size)
+                    batch = f"  {size:5.1f} msg/batch"
                 print(
                     f"  round {round_ + 1}/{rounds}  {load.label:<10} {server.name:<11}"
-                    f" {rate:8.1f} msg/s  ({elapsed:.2f} s)",
+                    f" {rate:8.1f} msg/s  ({elapsed:.2f} s){batch}",
                     flush=True,
                 )
+
+
+def sync_kind(target: str) -> str:
+    """What an fsync/fdatasync of ``target`` (strace -y's fd path) makes durable."""
+    if target.endswith("-wal"):
+        return "wal"
+    if target.endswith(".sqlite3"):
+        return "db"
+    if "/blobs/tmp/" in target or len(Path(target).name) == 64:
+        return "blob"
+    if "/blobs" in target:
+        return "dir"
+    return "other"
+
+
+def count_syscalls(servers: list[Server], loads: list[Load], results: Results) -> None:
+    """One more run of each load per gateway under strace: flush calls per batch, by target."""
+    for server in servers:
+        if not isinstance(server, GatewayServer):
+            continue
+        for load in loads:
+            trace = server.work / f"{server.name}.strace"
+            strace = subprocess.Popen(
+                ["strace", "-f", "-y", "-qq", "-e", "trace=fsync,fdatasync", "-o", str(trace),
+                 "-p", str(server.pid)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            time.sleep(1.0)  # strace attaches to every thread
+            last_id = server.last_id()
+            smtp_source(server.port, load)
+            time.sleep(1.5)  # let the spooler's pass (after its linger) show too
+            strace.send_signal(signal.SIGINT)
+            strace.wait(30)
+            batches = max(server.batches_since(last_id), 1)
+            counts: dict[str, float] = {}
+            for line in trace.read_text(errors="replace").splitlines():
+                if "fsync(" not in line and "fdatasync(" not in line:
+                    continue
+                target = line.partition("<")[2].partition(">")[0]
+                kind = sync_kind(target)
+                counts[kind] = counts.get(kind, 0) + 1
+            counts = {kind: n / batches for kind, n in counts.items()}
+            counts["msg/batch"] = load.count / batches
+            results.syscalls[server.name, load.label] = counts
+            print(f"  syscalls {load.label:<10} {server.name:<11} {counts}", flush=True)
 
 
 def measure_memory(server: Server, size: int, results: Results) -> None:
@@ -474,21 +549,42 @@ def mb(n: float) -> str:
 
 def report(servers: list[Server], loads: list[Load], results: Results) -> str:
     names = [s.name for s in servers]
-    header = f"| load (sessions x size) | {' | '.join(names)} | gw / noop-stock | gw / postfix |"
-    lines = [header, "|" + "---|" * (len(names) + 3)]
+    # Ratios of each gateway (the gateway, gw-nospool, gw-before) to the two baselines.
+    pairs = [(gw, base) for gw in names if gw.startswith("g") for base in ("noop-stock", "postfix")]
+    pairs = [(gw, base) for gw, base in pairs if base in names]
+    ratio_names = [f"{gw} / {base}" for gw, base in pairs]
+    header = f"| load (sessions x size) | {' | '.join(names + ratio_names)} |"
+    lines = [header, "|" + "---|" * (len(names) + len(pairs) + 1)]
     for load in loads:
         cells = []
         for name in names:
             rate = results.median(name, load)
             cells.append(f"{rate:.0f}" if rate is not None else "-")
-        gw = results.median("gateway", load)
-        ratios = []
-        for other in ("noop-stock", "postfix"):
-            base = results.median(other, load)
-            ratios.append(f"{gw / base:.2f}" if gw and base else "-")
-        lines.append(f"| {load.label} | {' | '.join(cells)} | {' | '.join(ratios)} |")
+        for gw_name, base_name in pairs:
+            gw, base = results.median(gw_name, load), results.median(base_name, load)
+            cells.append(f"{gw / base:.2f}" if gw and base else "-")
+        lines.append(f"| {load.label} | {' | '.join(cells)} |")
     lines.append("")
     lines.append("messages/s, median of the rounds (higher is better)")
+    gateways = [name for name in names if any(k[0] == name for k in results.batch_sizes)]
+    if gateways:
+        lines.append("")
+        lines.append(f"| load | {' | '.join(f'{g} msg/batch' for g in gateways)} |")
+        lines.append("|" + "---|" * (len(gateways) + 1))
+        for load in loads:
+            cells = [
+                f"{statistics.median(results.batch_sizes.get((g, load.label), [0])):.1f}"
+                for g in gateways
+            ]
+            lines.append(f"| {load.label} | {' | '.join(cells)} |")
+    if results.syscalls:
+        kinds = ["wal", "db", "blob", "dir", "other"]
+        lines.append("")
+        lines.append(f"| gateway | load | msg/batch | {' | '.join(kinds)} |  (calls per batch)")
+        lines.append("|" + "---|" * (len(kinds) + 3))
+        for (name, label), counts in results.syscalls.items():
+            cells = [f"{counts.get(kind, 0):.2f}" for kind in kinds]
+            lines.append(f"| {name} | {label} | {counts['msg/batch']:.1f} | {' | '.join(cells)} |")
     for name, mem in results.memory.items():
         lines.append(
             f"{name}: one {mem['message'] / 1e6:.0f} MB message: idle RSS {mb(mem['idle_rss'])},"
@@ -516,6 +612,12 @@ def main() -> int:
     parser.add_argument("--no-postfix", action="store_true", help="skip the Postfix baseline")
     parser.add_argument("--memory-size", type=int, default=25_000_000)
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--spool-max", type=int, default=None, help="gateway's storage.spool_max")
+    parser.add_argument("--nospool", action="store_true", help="add gw-nospool (spool_max = 0)")
+    parser.add_argument("--compare", type=Path, help="add gw-before: the gateway of this checkout")
+    parser.add_argument("--syscalls", action="store_true", help="count fsyncs per batch (strace)")
+    parser.add_argument("--no-memory", action="store_true", help="skip the 25 MB memory check")
+    parser.add_argument("--sizes", help="message sizes to load, e.g. 5000 or 5000,50000,500000")
     parser.add_argument("--serve-noop", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--fast", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -533,6 +635,13 @@ def main() -> int:
         print("no Postfix baseline: needs root and the postfix package", file=sys.stderr)
         with_postfix = False
     loads = QUICK_LOADS if args.quick else FULL_LOADS
+    if args.sizes:
+        sizes = [int(size) for size in args.sizes.split(",")]
+        known = [load for load in loads if load.size in sizes]
+        for size in sorted(set(sizes) - {load.size for load in known}):  # e.g. 50000
+            count = max(100, min(2000, 10_000_000 // size)) // (10 if args.quick else 1)
+            known += [Load(20, size, count), Load(1, size, max(count // 5, 10))]
+        loads = known
     rounds = args.rounds or (1 if args.quick else 3)
     print(machine(), flush=True)
 
@@ -541,7 +650,11 @@ def main() -> int:
     os.chmod(work, 0o755)  # Postfix daemons (user postfix) walk into their folders
     try:
         servers: list[Server] = [NoopServer(work, fast=False), NoopServer(work, fast=True)]
-        servers.append(GatewayServer(work))
+        servers.append(GatewayServer(work, spool_max=args.spool_max))
+        if args.nospool:
+            servers.append(GatewayServer(work, name="gw-nospool", spool_max=0))
+        if args.compare:
+            servers.append(GatewayServer(work, source=args.compare.resolve(), name="gw-before"))
         if with_postfix:
             servers.append(PostfixServer(work))
         with running(servers):
@@ -553,9 +666,11 @@ def main() -> int:
                 results.stored_ok = False
                 results.notes.append(f"warm-up: gateway stored {gateway.stored()} of 20")
             measure(servers, loads, rounds, results)
+            if args.syscalls:
+                count_syscalls(servers, loads, results)
         # Peak memory on fresh processes (no earlier peak to hide behind).
-        for server in servers:
-            if isinstance(server, (GatewayServer, NoopServer)) and server.name != "noop-fast":
+        for server in servers if not args.no_memory else []:
+            if server.name in ("gateway", "noop-stock"):
                 measure_memory(server, args.memory_size, results)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -571,6 +686,10 @@ def main() -> int:
                 {
                     "machine": machine(),
                     "rates": {f"{s}|{load}": r for (s, load), r in results.rates.items()},
+                    "batch_sizes": {
+                        f"{s}|{load}": r for (s, load), r in results.batch_sizes.items()
+                    },
+                    "syscalls": {f"{s}|{load}": c for (s, load), c in results.syscalls.items()},
                     "memory": results.memory,
                     "stored_ok": results.stored_ok,
                 },

@@ -10,6 +10,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from gateway.db.models import (
+    Assignment,
     Attachment,
     Document,
     InboundMessage,
@@ -17,7 +18,6 @@ from gateway.db.models import (
     RegisterBook,
 )
 from gateway.errors import NotFound
-from gateway.routing.assignments import assignment_json, assignments_of
 
 
 def iso(value: dt.datetime | None, zone: ZoneInfo | None = None) -> str | None:
@@ -149,10 +149,22 @@ def document_json(session: Session, document: Document) -> dict[str, Any]:
             }
             for f in files
         ],
-        "assignments": [assignment_json(a) for a in assignments_of(session, document.id)],
+        "assignments": _assignments(session, document.id),
         "trust": {"level": trust.get("level", "unverified"), "checks": trust.get("checks", [])},
         "evidence": document.evidence,
     }
+
+
+def _assignments(session: Session, document_id: int) -> list[dict[str, Any]]:
+    """CONTRACT's shape, lead first: {"assignee", "role", "deadline", "status", "rule"}."""
+    order = {"lead": 0, "cooperate": 1, "inform": 2}
+    rows = session.scalars(select(Assignment).where(Assignment.document_id == document_id))
+    return [
+        {"assignee": a.assignee, "role": a.role,
+         "deadline": a.deadline.isoformat() if a.deadline else None,
+         "status": a.status, "rule": a.rule}
+        for a in sorted(rows, key=lambda a: (order.get(a.role, 9), a.id))
+    ]  # fmt: skip
 
 
 def documents_query(

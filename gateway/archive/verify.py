@@ -25,6 +25,7 @@ from gateway.archive.blobstore import CHUNK, LocalBlobStore
 from gateway.archive.spool import open_raw
 from gateway.db.models import Attachment, Blob, Document, Event, InboundMessage, RegisterBook
 from gateway.errors import GatewayError
+from gateway.outgoing.signing.stored import check_signatures
 
 REGISTERED = ("document.registered", "document.duplicate")
 
@@ -178,4 +179,5 @@ def verify(
     check_rows(session, actual, report)
     check_chain(session, report)
     check_documents(session, report)
+    check_signatures(session, blobs, report)  # stored PDF and S/MIME signatures (issue 6)
     return report

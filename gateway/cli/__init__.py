@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from gateway import __version__
+from gateway.cli.assign import assign
 from gateway.cli.classify import classify
 from gateway.cli.docs import docs
 from gateway.cli.export import export
@@ -13,6 +14,10 @@ from gateway.cli.intake import import_, process
 from gateway.cli.messages import messages
 from gateway.cli.outbox import outbox, send
 from gateway.cli.register import register
+from gateway.cli.remind import remind
+from gateway.cli.reply import reply
+from gateway.cli.reprocess import reprocess
+from gateway.cli.rules import rules
 from gateway.cli.search import search
 from gateway.cli.setup import init, serve
 from gateway.cli.verify import verify
@@ -30,8 +35,13 @@ COMMANDS: tuple[click.Command, ...] = (
     verify,
     register,
     export,
+    reply,
     send,
     outbox,
+    rules,
+    remind,
+    assign,
+    reprocess,
 )
 
 

@@ -16,7 +16,7 @@ from gateway.outgoing.queue import list_outbox
 
 @command(name="send", help="Deliver queued outbound mail through outgoing.relay.")
 @click.option("--until-idle", is_flag=True,
-              help="Exit when nothing is due now (mail waiting for a retry stays queued).")  # fmt: skip
+              help="Exit when nothing is due now (mail waiting for a retry stays queued).")
 def send(ctx: Context, until_idle: bool) -> None:
     app = ctx.app
     app.require_initialised()

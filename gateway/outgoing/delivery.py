@@ -189,7 +189,8 @@ class Sender:
             elif attempt.permanent or row.attempts >= self.config.max_attempts:
                 row.state, row.next_attempt_at = FAILED, None
             else:
-                delay = dt.timedelta(seconds=self.config.retry_base_seconds * 2 ** (row.attempts - 1))
+                base = self.config.retry_base_seconds
+                delay = dt.timedelta(seconds=base * 2 ** (row.attempts - 1))
                 row.state, row.next_attempt_at = QUEUED, now + min(delay, MAX_BACKOFF)
             if row.state in (SENT, FAILED):
                 events.record(

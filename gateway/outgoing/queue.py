@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.db.models import OutboundMail, Organisation
+from gateway.db.models import Organisation, OutboundMail
 
 
 def _iso(value: Any) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,7 @@ from gateway.pipeline.documents import find_documents
 from gateway.pipeline.message import Findings, ParsedMessage
 from gateway.pipeline.parse import parse_message
 from gateway.pipeline.register import register_documents
+from gateway.pipeline.trust import assess_trust
 from gateway.routing.step import route_message
 
 
@@ -37,6 +39,7 @@ class Work:
     parsed_: ParsedMessage | None = None
     findings_: Findings | None = None
     documents: list[Document] = field(default_factory=list)
+    trust: dict[str, Any] = field(default_factory=dict)  # set by the assess step
 
     @property
     def parsed(self) -> ParsedMessage:
@@ -89,6 +92,20 @@ def assign_retention(work: Work, session: Session, message: InboundMessage) -> N
     retention.assign(session, rules, work.documents)
 
 
+# -- trust (issue 6): signatures and sender authentication, recorded on each document -------
+
+
+def assess(work: Work) -> None:
+    """Verify S/MIME and PDF signatures and the server's Authentication-Results."""
+    work.trust = assess_trust(work.parsed, work.org, work.raw, work.settings)
+
+
+def record_trust(work: Work, session: Session, message: InboundMessage) -> None:
+    """Store the message's trust record on each of its documents."""
+    for document in work.documents:
+        document.trust = work.trust
+
+
 # -- routing (issue 5): who handles each new document; the sender's acknowledgement ----------
 
 
@@ -102,5 +119,5 @@ def route(work: Work, session: Session, message: InboundMessage) -> None:
 PrepareStep = Callable[[Work], None]
 RecordStep = Callable[[Work, Session, InboundMessage], None]
 
-PREPARE: tuple[PrepareStep, ...] = (parse, classify, store_parts)
-RECORD: tuple[RecordStep, ...] = (register, assign_retention, route)
+PREPARE: tuple[PrepareStep, ...] = (parse, classify, assess, store_parts)
+RECORD: tuple[RecordStep, ...] = (register, record_trust, assign_retention, route)

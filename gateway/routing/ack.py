@@ -101,9 +101,10 @@ def acknowledge(
         org.mailboxes[0], org.name, sender, parsed.message_id, parsed.headers.get("references"),
         parsed.subject, documents, received,
     )  # fmt: skip
+    key = _key_prefix(message.organisation_id, sender) + str(message.id)
     row = enqueue(session, blobs, organisation_id=message.organisation_id, kind="ack",
                   mail=mail, mail_from=org.mailboxes[0], document_id=documents[0].id,
-                  dedupe_key=_key_prefix(message.organisation_id, sender) + str(message.id))  # fmt: skip
+                  dedupe_key=key)  # fmt: skip
     events.record(session, "ack.queued", "message", message.id,
                   organisation_id=message.organisation_id,
                   data={"to": sender, "outbound": row.id,

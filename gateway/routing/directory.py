@@ -63,14 +63,12 @@ class Directory:
         """(key path, message) for broken references and codes used twice."""
         found: list[tuple[str, str]] = []
         seen: set[str] = set()
-        items: list[tuple[str, list[Unit] | list[Person]]] = [
-            ("unit", self.source.unit), ("person", self.source.person)
-        ]
-        for kind, entries in items:
-            for i, item in enumerate(entries):
-                if item.code in seen:
-                    found.append((f"{kind}.{i}.code", f"code {item.code!r} is used twice"))
-                seen.add(item.code)
+        codes = [("unit", i, u.code) for i, u in enumerate(self.source.unit)]
+        codes += [("person", i, p.code) for i, p in enumerate(self.source.person)]
+        for kind, i, code in codes:
+            if code in seen:
+                found.append((f"{kind}.{i}.code", f"code {code!r} is used twice"))
+            seen.add(code)
         for i, unit in enumerate(self.source.unit):
             if unit.head is not None and unit.head not in self.people:
                 found.append((f"unit.{i}.head", f"no person {unit.head!r} in the directory"))

@@ -14,12 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.routing.conditions import CONDITIONS, Facts, folded
-from gateway.routing.rules import Rule, RoutingRules
+from gateway.routing.rules import RoutingRules, Rule
 
 DEFAULT_RULE = "mac-dinh"
 URGENCY_NAMES = {"urgent": "Khẩn", "very_urgent": "Thượng khẩn", "flash": "Hỏa tốc"}
 # A date after a phrase such as "trước ngày": 15/12/2026, 15-12-2026, 15 tháng 12 năm 2026.
-DATE_AFTER = r"\s*(?:ngay\s+)?(\d{1,2})\s*(?:/|-|\.|\s+thang\s+)\s*(\d{1,2})(?:\s*(?:/|-|\.|\s+nam\s+)\s*(\d{4}))?"
+DATE_AFTER = (
+    r"\s*(?:ngay\s+)?(\d{1,2})\s*(?:/|-|\.|\s+thang\s+)\s*(\d{1,2})"
+    r"(?:\s*(?:/|-|\.|\s+nam\s+)\s*(\d{4}))?"
+)
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,7 @@ class Planned:
     assignee: str
     role: str  # lead | cooperate | inform
     deadline: dt.date | None
-    rule: str
+    rule: str | None  # None: assigned by hand
     why: str
 
     def to_json(self) -> dict[str, Any]:
@@ -140,7 +143,7 @@ def decide(rules: RoutingRules, facts: Facts, registered_on: dt.date) -> Decisio
             lead_rule = (rule.id, deadline, why)
             decision.assignments.append(
                 Planned(rule.assign.lead, "lead", deadline.date, rule.id,
-                        _join(f"luật {rule.id}: {why}", deadline.why))  # fmt: skip
+                        _join(f"luật {rule.id}: {why}", deadline.why))
             )
             seen.add(rule.assign.lead)
         for role in ("cooperate", "inform"):
@@ -159,10 +162,12 @@ def decide(rules: RoutingRules, facts: Facts, registered_on: dt.date) -> Decisio
         decision.matched.append((DEFAULT_RULE, why))
         decision.assignments.insert(
             0, Planned(settings.default_lead, "lead", deadline.date, DEFAULT_RULE,
-                       _join(why, deadline.why))  # fmt: skip
+                       _join(why, deadline.why))
         )
-        decision.assignments = [a for a in decision.assignments
-                                if a.role == "lead" or a.assignee != settings.default_lead]  # fmt: skip
+        default_lead = settings.default_lead
+        decision.assignments = [
+            a for a in decision.assignments if a.role == "lead" or a.assignee != default_lead
+        ]
         for code in settings.default_inform:
             if all(a.assignee != code for a in decision.assignments):
                 decision.assignments.append(Planned(code, "inform", None, DEFAULT_RULE, why))

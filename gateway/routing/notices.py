@@ -21,7 +21,10 @@ STAGE_SUBJECTS = {
     "due": "Đến hạn xử lý hôm nay",
     "overdue": "Quá hạn xử lý",
 }
-FOOTER = "\n\n--\nThư tự động của hệ thống tiếp nhận văn bản điện tử; vui lòng không trả lời thư này.\n"
+FOOTER = (
+    "\n\n--\nThư tự động của hệ thống tiếp nhận văn bản điện tử; "
+    "vui lòng không trả lời thư này.\n"
+)
 
 
 def nfc(text: str) -> str:

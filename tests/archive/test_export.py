@@ -10,8 +10,8 @@ import bagit
 import pytest
 
 from gateway.app import App
-from gateway.archive.spool import read_raw
 from gateway.archive import export, retention
+from gateway.archive.spool import read_raw
 from gateway.db.models import Document
 from gateway.errors import RulesError, StorageError
 from tests.support.archive import ingest

@@ -29,12 +29,21 @@ def dovecot() -> Iterator[Dovecot]:
     yield from dovecot_server()
 
 
-def _wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+def _wait_for(
+    condition: Callable[[], bool],
+    timeout: float,
+    what: str,
+    process: subprocess.Popen[bytes] | None = None,
+    log: Path | None = None,
+) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
+        tail = log.read_text(errors="replace")[-3000:] if log else ""
+        if process is not None and process.poll() is not None:
+            raise AssertionError(f"gateway exited with {process.returncode}:\n{tail}")
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+            raise AssertionError(f"timed out waiting for {what}\n{tail}")
+        time.sleep(0.05)
 
 
 def _assert_each_stored_and_moved_once(setup: ImapSetup, dovecot: Dovecot) -> None:
@@ -51,14 +60,21 @@ def test_killed_gateway_loses_and_duplicates_nothing(
     """SIGKILL `gateway fetch` mid-fetch three times, then restart: every message once."""
     setup = ImapSetup(tmp_path, database_url, dovecot, batch_size=3)
     dovecot.append(setup.user, [official_email(n) for n in range(N)])
-    log = open(tmp_path / "fetch.log", "ab")  # noqa: SIM115
+    log_path = tmp_path / "fetch.log"
+    log = open(log_path, "ab")  # noqa: SIM115
     killed_at = []
     for threshold in (1, N // 3, 2 * N // 3):
         process = subprocess.Popen(
             [GATEWAY, "fetch", "--config", str(setup.config)], stdout=log, stderr=log
         )
         try:
-            _wait_for(lambda t=threshold: setup.messages() >= t, 60, f"{threshold} messages")
+            _wait_for(
+                lambda t=threshold: setup.messages() >= t,
+                90,
+                f"{threshold} messages",
+                process,
+                log_path,
+            )
         finally:
             process.send_signal(signal.SIGKILL)
             process.wait()

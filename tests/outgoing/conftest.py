@@ -1,4 +1,4 @@
-"""Outgoing tests: a real local SMTP relay, and settings that send through it."""
+"""Outgoing tests: a real local SMTP relay, the tests' own CA, and organisations with keys."""
 
 from __future__ import annotations
 
@@ -7,9 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from gateway.config import Settings
+from gateway.config import Settings, load_settings
+from tests.support.pki import CA
 from tests.support.relay import Relay
-from tests.support.settings import make_settings
+from tests.support.signing_config import PASSPHRASE, STATE_PASSPHRASE_ENV, write_outgoing_config
+
+
+@pytest.fixture(scope="session")
+def ca() -> CA:
+    return CA.create()
 
 
 @pytest.fixture
@@ -20,10 +26,8 @@ def relay() -> Iterator[Relay]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str, relay: Relay) -> Settings:
-    """The suite's two organisations, sending through the test relay (short retries)."""
-    return make_settings(
-        tmp_path, database_url,
-        outgoing={"relay": relay.address, "retry_base_seconds": 1, "max_attempts": 5,
-                  "timeout": 10},
-    )  # fmt: skip
+def settings(tmp_path: Path, database_url: str, relay: Relay, ca: CA,
+             monkeypatch: pytest.MonkeyPatch) -> Settings:  # fmt: skip
+    """Both organisations with keys, sending through the test relay."""
+    monkeypatch.setenv(STATE_PASSPHRASE_ENV, PASSPHRASE)
+    return load_settings(write_outgoing_config(tmp_path, database_url, ca, relay))

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from sqlalchemy import select
 
 from gateway.app import App
-from gateway.db.models import FAILED, QUEUED, SENT, OutboundMail, Organisation, utcnow
+from gateway.db.models import FAILED, QUEUED, SENT, Organisation, OutboundMail, utcnow
 from gateway.outgoing.delivery import Sender
 from gateway.outgoing.outbox import enqueue
 from tests.support.gateway_process import free_port

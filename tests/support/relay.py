@@ -44,7 +44,7 @@ class RelayHandler:
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
         if address in self.reject_rcpt:
-            return "550 5.1.1 <%s>: Recipient address rejected" % address
+            return f"550 5.1.1 <{address}>: Recipient address rejected"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

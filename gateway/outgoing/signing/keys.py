@@ -6,6 +6,7 @@ error message or accepted on a command line.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -94,7 +95,18 @@ def load_signing_key(settings: Settings, org: OrganisationConfig) -> SigningKey:
         data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{what}.pkcs12: cannot read {path}: {exc.strerror}") from None
-    return load_pkcs12(data, passphrase, f"{what}.pkcs12 ({path})")
+    # Opening PKCS#12 (key derivation + key check) costs more than a reply's signatures:
+    # keep the opened key for the same file bytes and passphrase (a new file is re-read).
+    cache_key = (hashlib.sha256(data).hexdigest(), hashlib.sha256(passphrase.encode()).digest())
+    if (found := _opened.get(cache_key)) is None:
+        found = load_pkcs12(data, passphrase, f"{what}.pkcs12 ({path})")
+        if len(_opened) > 32:  # one entry per organisation key; bounded all the same
+            _opened.clear()
+        _opened[cache_key] = found
+    return found
+
+
+_opened: dict[tuple[str, bytes], SigningKey] = {}
 
 
 def load_trust_roots(settings: Settings, org: OrganisationConfig) -> list[x509.Certificate]:

@@ -11,12 +11,14 @@ import datetime as dt
 import io
 import unicodedata
 
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError as HankoSigningError
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from gateway.outgoing.signing.keys import SigningError, SigningKey
 
@@ -38,12 +40,34 @@ def stamp_text(number_symbol: str, signed_at: dt.datetime, signer: str) -> str:
     ).replace("%", "%%")  # pyHanko fills %(...)s fields in this text
 
 
+class KeySigner(signers.SimpleSigner):
+    """pyHanko's SimpleSigner with the key kept loaded.
+
+    SimpleSigner re-parses its private key from DER for every signature, and parsing an RSA
+    key (with its consistency check) costs more than signing with it; RSA PKCS#1 v1.5 and
+    ECDSA are signed with the already-loaded key instead.
+    """
+
+    def __init__(self, key: SigningKey) -> None:
+        super().__init__(
+            signing_cert=key.asn1_certificate(),
+            signing_key=key.asn1_key(),
+            cert_registry=SimpleCertificateStore.from_certs(key.asn1_chain()),  # type: ignore[no-untyped-call]
+        )
+        self.loaded = key.key
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+        algorithm = get_pyca_cryptography_hash(digest_algorithm)
+        if mechanism == "rsassa_pkcs1v15" and isinstance(self.loaded, rsa.RSAPrivateKey):
+            return self.loaded.sign(data, padding.PKCS1v15(), algorithm)
+        if mechanism == "ecdsa" and isinstance(self.loaded, ec.EllipticCurvePrivateKey):
+            return self.loaded.sign(data, ec.ECDSA(algorithm))
+        return bytes(super().sign_raw(data, digest_algorithm))
+
+
 def make_signer(key: SigningKey) -> signers.SimpleSigner:
-    return signers.SimpleSigner(
-        signing_cert=key.asn1_certificate(),
-        signing_key=key.asn1_key(),
-        cert_registry=SimpleCertificateStore.from_certs(key.asn1_chain()),
-    )
+    return KeySigner(key)
 
 
 def sign_pdf(
