@@ -20,17 +20,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cryptography.hazmat.primitives import hashes  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: E402
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from gateway.app import App  # noqa: E402
-from gateway.config import load_settings  # noqa: E402
-from gateway.outgoing.reply import ReplyFile, reply  # noqa: E402
-from gateway.outgoing.signing.keys import load_signing_key  # noqa: E402
-from tests.support.archive import ingest  # noqa: E402
-from tests.support.mailgen import minimal_pdf  # noqa: E402
-from tests.support.pki import CA  # noqa: E402
-from tests.support.signing_config import (  # noqa: E402
+from gateway.app import App
+from gateway.config import load_settings
+from gateway.outgoing.reply import ReplyFile, reply
+from gateway.outgoing.signing.keys import load_signing_key
+from tests.support.archive import ingest
+from tests.support.mailgen import minimal_pdf
+from tests.support.pki import CA
+from tests.support.signing_config import (
     PASSPHRASE,
     STATE_PASSPHRASE_ENV,
     write_outgoing_config,

@@ -45,7 +45,7 @@ class StorageConfig(_Section):
     # Raw messages up to this many bytes are committed into the database (the raw spool) with
     # their row, one flush per batch; a background spooler moves them to the blob store.
     # Larger ones are written to the blob store first. 0: never spool.
-    spool_max: int = Field(default=1_048_576, ge=0)
+    spool_max: int = Field(default=131_072, ge=0)
 
 
 class SmtpConfig(_Section):

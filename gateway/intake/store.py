@@ -147,11 +147,7 @@ class Intake:
         for attempt in range(3):
             try:
                 with self.db.transaction() as session:
-                    if any(mail.imap is not None for mail in mails):
-                        rows = zip(mails, shas, summaries, strict=True)
-                        results = [self._record(session, *row, spool) for row in rows]
-                    else:
-                        results = self._record_batch(session, mails, shas, summaries, spool)
+                    results = self._record_new_uids(session, mails, shas, summaries, spool)
                     if also is not None:
                         also(session)
                 return results
@@ -159,6 +155,52 @@ class Intake:
                 if not isinstance(exc.__cause__, IntegrityError) or attempt == 2:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _record_new_uids(
+        self,
+        session: Session,
+        mails: Sequence[IncomingMail],
+        shas: Sequence[str],
+        summaries: Sequence[HeaderSummary],
+        spool: Mapping[str, bytes] | None,
+    ) -> list[Stored]:
+        """``_record_batch``, after setting aside IMAP UIDs already stored (one query)."""
+        known: dict[int, int] = {}  # index of the mail -> message id of its stored delivery
+        origins = {m.imap: i for i, m in enumerate(mails) if m.imap is not None}
+        if origins:
+            first = next(iter(origins))
+            rows = session.execute(
+                select(Delivery.imap_uid, Delivery.message_id).where(
+                    Delivery.imap_account == first.account,
+                    Delivery.imap_folder == first.folder,
+                    Delivery.imap_uidvalidity == first.uidvalidity,
+                    Delivery.imap_uid.in_([o.uid for o in origins]),
+                )
+            )
+            same = (first.account, first.folder, first.uidvalidity)
+            by_uid = {
+                o.uid: i for o, i in origins.items() if (o.account, o.folder, o.uidvalidity) == same
+            }
+            for uid, message_id in rows:
+                if uid in by_uid:
+                    known[by_uid[uid]] = message_id
+            if len(by_uid) < len(origins):  # mixed folders in one batch: ask per message
+                rows_by_one = zip(mails, shas, summaries, strict=True)
+                return [self._record(session, *row, spool) for row in rows_by_one]
+        fresh = [i for i in range(len(mails)) if i not in known]
+        recorded = iter(
+            self._record_batch(
+                session,
+                [mails[i] for i in fresh],
+                [shas[i] for i in fresh],
+                [summaries[i] for i in fresh],
+                spool,
+            )
+        )
+        return [
+            Stored((known[i],), duplicate=True) if i in known else next(recorded)
+            for i in range(len(mails))
+        ]
 
     def _mailbox_per_organisation(self, mail: IncomingMail) -> dict[str, str]:
         by_org: dict[str, str] = {}
@@ -184,7 +226,7 @@ class Intake:
         event loop needs: under load that, not the disk, bounded intake. Same rows, same
         results, same order as calling ``_record`` for each mail in turn (a message repeated
         within the batch is created by its first copy; the later ones are duplicates). IMAP
-        deliveries, which are recognised by UID, still go through ``_record``.
+        UIDs already stored are set aside first by ``_record_new_uids``.
 
         ``spool`` holds the bytes of the blobs that are not in the blob store: each new blob
         among them gets its raw spool row here (a known blob already has its bytes stored).
@@ -273,6 +315,10 @@ class Intake:
                         "received_at": mail.received_at or now,
                         "raw_sha256": sha,
                         "peer": mail.peer,
+                        "imap_account": mail.imap.account if mail.imap else None,
+                        "imap_folder": mail.imap.folder if mail.imap else None,
+                        "imap_uidvalidity": mail.imap.uidvalidity if mail.imap else None,
+                        "imap_uid": mail.imap.uid if mail.imap else None,
                     }
                 )
             results.append(Stored(tuple(ids), duplicate))
