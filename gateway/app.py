@@ -10,8 +10,6 @@ from gateway.archive import spool
 from gateway.archive.blobstore import LocalBlobStore
 from gateway.config import Settings
 from gateway.db.engine import Database
-from gateway.db.migrate import upgrade
-from gateway.db.organisations import sync_organisations
 from gateway.errors import StorageError
 
 
@@ -37,6 +35,10 @@ class App:
         except OSError as exc:
             raise StorageError(f"cannot create data root {self.settings.data_root}: {exc}") from exc
         self.blobs.create()
+        # Imported here: Alembic and the pipeline are not needed by read-only commands.
+        from gateway.db.migrate import upgrade
+        from gateway.db.organisations import sync_organisations
+
         try:
             upgrade(self.settings.database_url)
         except Exception as exc:

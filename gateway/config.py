@@ -89,6 +89,11 @@ class PipelineConfig(_Section):
     max_parts: int = Field(default=500, ge=1)
 
 
+class SchedulerConfig(_Section):
+    # Seconds between reminder/escalation passes inside `gateway serve` (0: only by cron).
+    remind_interval: int = Field(default=900, ge=0)
+
+
 class SigningConfig(_Section):
     pkcs12: str
     passphrase: str = ""
@@ -210,6 +215,7 @@ class Settings(_Section):
     outgoing: OutgoingConfig = OutgoingConfig()
     rules: RulesConfig = RulesConfig()
     pipeline: PipelineConfig = PipelineConfig()
+    scheduler: SchedulerConfig = SchedulerConfig()
     organisations: list[OrganisationConfig] = Field(default_factory=_default_organisations)
     imap: list[ImapConfig] = []
     # Directory that relative paths are resolved against (the configuration file's folder).

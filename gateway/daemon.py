@@ -1,4 +1,4 @@
-"""`gateway serve`: SMTP intake, IMAP pollers, pipeline workers (and later the scheduler).
+"""`gateway serve`: SMTP intake, IMAP pollers, pipeline workers, outbox sender, reminders.
 
 SIGTERM/SIGINT: stop accepting connections, let messages already in DATA finish and be
 committed, let each worker finish its current message, then exit 0.
@@ -7,6 +7,7 @@ committed, let each worker finish its current message, then exit 0.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import signal
 import threading
@@ -19,6 +20,7 @@ from gateway.intake.smtp import start_smtp_server
 from gateway.intake.store import Intake
 from gateway.outgoing.delivery import Sender
 from gateway.pipeline.worker import Worker
+from gateway.routing.reminders import remind
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,19 @@ def _worker_loop(app: App, stop: threading.Event, wake: threading.Event) -> None
             wake.clear()
             continue
         worker.process(message_id)
+
+
+def _reminder_loop(app: App, stop: threading.Event) -> None:
+    """The reminder pass every ``scheduler.remind_interval`` seconds; each reminder is sent
+    once however often this runs (and alongside any `gateway remind` from cron)."""
+    interval = app.settings.scheduler.remind_interval
+    while not stop.wait(interval):
+        try:
+            report = remind(app.settings, app.db, app.blobs, dt.datetime.now(dt.UTC))
+            if report.sent:
+                log.info("reminder pass queued %d reminders", len(report.sent))
+        except Exception as exc:  # database down, rules broken: try again next time
+            log.error("reminder pass failed: %s", exc)
 
 
 async def serve(app: App) -> None:
@@ -80,6 +95,11 @@ async def serve(app: App) -> None:
     sender = threading.Thread(target=Sender(settings, app.db, app.blobs).run,
                               args=(stop_sender,), name="sender", daemon=True)  # fmt: skip
     sender.start()
+    stop_scheduler = threading.Event()
+    scheduler = threading.Thread(target=_reminder_loop, args=(app, stop_scheduler),
+                                 name="scheduler", daemon=True)  # fmt: skip
+    if settings.scheduler.remind_interval:
+        scheduler.start()
     log.info(
         "gateway serving (%d pipeline workers, %d IMAP pollers)", len(workers), len(pollers.threads)
     )
@@ -97,7 +117,10 @@ async def serve(app: App) -> None:
     await asyncio.to_thread(committer.close)
     await asyncio.to_thread(spooler.stop)
     stop_sender.set()
+    stop_scheduler.set()
     await asyncio.to_thread(sender.join)
+    if scheduler.is_alive():
+        await asyncio.to_thread(scheduler.join)
     stop_workers.set()
     wake.set()
     for thread in workers:

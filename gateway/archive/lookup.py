@@ -13,6 +13,7 @@ from gateway.db.models import (
     Assignment,
     Attachment,
     Document,
+    DocumentFile,
     InboundMessage,
     Organisation,
     RegisterBook,
@@ -104,9 +105,6 @@ def document_json(session: Session, document: Document) -> dict[str, Any]:
     zone = ZoneInfo(org.timezone)
     book = session.get_one(RegisterBook, document.book_id)
     message = session.get(InboundMessage, document.message_id) if document.message_id else None
-    files = session.scalars(
-        select(Attachment).where(Attachment.document_id == document.id).order_by(Attachment.index)
-    )
     trust = document.trust or {}
     return {
         "id": document.id,
@@ -139,20 +137,34 @@ def document_json(session: Session, document: Document) -> dict[str, Any]:
             if message
             else None
         ),
-        "files": [
-            {
-                "name": f.name,
-                "sha256": f.sha256,
-                "size": f.size,
-                "mime": f.detected_type,
-                "role": f.role,
-            }
-            for f in files
-        ],
+        "files": _files(session, document),
         "assignments": _assignments(session, document.id),
         "trust": {"level": trust.get("level", "unverified"), "checks": trust.get("checks", [])},
         "evidence": document.evidence,
     }
+
+
+def _files(session: Session, document: Document) -> list[dict[str, Any]]:
+    """Inbound files are attachments of the message; outgoing ones are the files as sent."""
+    if document.direction == "out":
+        return [
+            {"name": f.name, "sha256": f.sha256, "size": f.size, "mime": f.mime, "role": f.role,
+             "signed": f.signed}
+            for f in session.scalars(
+                select(DocumentFile)
+                .where(DocumentFile.document_id == document.id)
+                .order_by(DocumentFile.index)
+            )
+        ]  # fmt: skip
+    return [
+        {"name": a.name, "sha256": a.sha256, "size": a.size, "mime": a.detected_type,
+         "role": a.role}
+        for a in session.scalars(
+            select(Attachment)
+            .where(Attachment.document_id == document.id)
+            .order_by(Attachment.index)
+        )
+    ]  # fmt: skip
 
 
 def _assignments(session: Session, document_id: int) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from gateway.intake.imap_client import imap_errors
 
 STOP_CHECK_SECONDS = 1.0  # how quickly a waiting poller notices it must stop
 CHANGES = (b"EXISTS", b"RECENT")
+NOOP_EVERY_SECONDS = 240.0  # well inside servers' 30-minute autologout and NAT idle timers
 
 
 def _buffered(client: Any) -> bool:
@@ -60,9 +61,6 @@ def wait_idle(client: Any, stop: threading.Event, seconds: float, where: str) ->
     with imap_errors(where, "ending IDLE"):
         client.idle_done()
     return changed
-
-
-NOOP_EVERY_SECONDS = 240.0  # well inside servers' 30-minute autologout and NAT idle timers
 
 
 def wait_poll(client: Any, stop: threading.Event, seconds: float, where: str) -> None:

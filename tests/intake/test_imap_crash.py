@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from gateway.intake.imap_poller import ImapPollers
+from gateway.intake.store import Intake
 from tests.support.dovecot import Dovecot, dovecot_server
 from tests.support.imap_setup import ImapSetup
 from tests.support.mailgen import official_email
@@ -58,20 +59,22 @@ def test_killed_gateway_loses_and_duplicates_nothing(
     tmp_path: Path, database_url: str, dovecot: Dovecot
 ):
     """SIGKILL `gateway fetch` mid-fetch three times, then restart: every message once."""
-    setup = ImapSetup(tmp_path, database_url, dovecot, batch_size=3)
+    # One message per commit: the fetch takes long enough for the kills to land inside it.
+    setup = ImapSetup(tmp_path, database_url, dovecot, batch_size=1)
     dovecot.append(setup.user, [official_email(n) for n in range(N)])
     log_path = tmp_path / "fetch.log"
     log = open(log_path, "ab")  # noqa: SIM115
-    killed_at = []
-    for threshold in (1, N // 3, 2 * N // 3):
+    killed_at = [0]
+    for _ in range(3):
         process = subprocess.Popen(
             [GATEWAY, "fetch", "--config", str(setup.config)], stdout=log, stderr=log
         )
         try:
+            # Kill as soon as this run has stored something.
             _wait_for(
-                lambda t=threshold: setup.messages() >= t,
+                lambda before=killed_at[-1]: setup.messages() > before,
                 90,
-                f"{threshold} messages",
+                "progress",
                 process,
                 log_path,
             )
@@ -79,7 +82,7 @@ def test_killed_gateway_loses_and_duplicates_nothing(
             process.send_signal(signal.SIGKILL)
             process.wait()
         killed_at.append(setup.messages())
-    assert killed_at[0] < N, "the first kill came after the fetch had finished"
+    assert killed_at[1] < N, "the first kill came after the fetch had finished"
 
     done = subprocess.run(
         [GATEWAY, "fetch", "--once", "--config", str(setup.config)],
@@ -98,17 +101,29 @@ def test_dovecot_restart_mid_fetch_loses_and_duplicates_nothing(
     """The server restarting mid-fetch: the poller reconnects and finishes, each message once."""
     setup = ImapSetup(tmp_path, database_url, dovecot, batch_size=2)
     dovecot.append(setup.user, [official_email(n) for n in range(N)])
-    pollers = ImapPollers(setup.settings, setup.settings.imap, setup.intake)
+    restarted_at: list[int] = []
+
+    class RestartingIntake(Intake):
+        """Restarts Dovecot right after the 10th batch is committed, before its MOVE."""
+
+        def store_batch(self, mails, also=None):  # type: ignore[no-untyped-def]
+            results = super().store_batch(mails, also)
+            self.batches = getattr(self, "batches", 0) + 1
+            if self.batches == 10:
+                dovecot.restart()
+                restarted_at.append(setup.messages())
+            return results
+
+    intake = RestartingIntake(setup.settings, setup.app.db, setup.app.blobs)
+    pollers = ImapPollers(setup.settings, setup.settings.imap, intake)
     pollers.start()
     try:
-        _wait_for(lambda: setup.messages() >= 10, 60, "the fetch to start")
-        dovecot.restart()
-        restarted_at = setup.messages()
+        _wait_for(lambda: bool(restarted_at), 60, "the restart")
         _wait_for(lambda: setup.messages() >= N, 60, "every message after the restart")
         _wait_for(lambda: not dovecot.uids(setup.user), 30, "the last moves")
     finally:
         pollers.stop()
-    assert restarted_at < N, "the restart came after the fetch had finished"
+    assert restarted_at == [20]
     _assert_each_stored_and_moved_once(setup, dovecot)
     setup.close()
 

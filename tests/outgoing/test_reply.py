@@ -14,6 +14,7 @@ from cryptography import x509
 from sqlalchemy import func, select
 
 from gateway.app import App
+from gateway.archive.lookup import document_json
 from gateway.db.models import Document, DocumentFile, Event, OutboundMail
 from gateway.errors import ConfigError
 from gateway.outgoing.delivery import Sender
@@ -80,6 +81,10 @@ def test_reply_is_numbered_signed_sent_and_closes_the_original(app: App, relay: 
         assert app.blobs.read(mail.raw_sha256) == raw  # archived: exactly the bytes sent
         assert file.signed and app.blobs.read(file.sha256) == pdf_of(raw)
         in_reply_to = session.get_one(Document, doc_id).message_id
+        shown = document_json(session, out)  # `docs show` lists the files as sent
+    assert [(f["name"], f["sha256"], f["signed"]) for f in shown["files"]] == [
+        (file.name, file.sha256, True)
+    ]
     headers = email.message_from_bytes(raw, policy=default)
     assert headers["In-Reply-To"] == "<gen-1-0@tinhuy.hagiang.dcs.vn>" == headers["References"]
     assert in_reply_to is not None
