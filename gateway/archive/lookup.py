@@ -141,6 +141,7 @@ def document_json(session: Session, document: Document) -> dict[str, Any]:
         "assignments": _assignments(session, document.id),
         "trust": {"level": trust.get("level", "unverified"), "checks": trust.get("checks", [])},
         "evidence": document.evidence,
+        "corrections": document.corrected or {},
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from gateway.archive.corrections import EDITABLE, correct
 from gateway.archive.lookup import document_json, documents_query, get_document
 from gateway.cli.common import Context, command, table
 
@@ -79,3 +80,28 @@ def show(ctx: Context, document_id: int) -> None:
         return "\n".join(lines)
 
     ctx.emit(data, text)
+
+
+def _field_options(func: click.decorators.FC) -> click.decorators.FC:
+    for field in reversed(EDITABLE):
+        func = click.option(f"--{field.replace('_', '-')}", field, default=None,
+                            help=f"New {field} (empty: unknown).")(func)  # fmt: skip
+    return func
+
+
+@command(docs, name="edit", help="Correct fields of a document; recorded with who and why.")
+@click.argument("document_id", type=int)
+@_field_options
+@click.option("--by", "actor", required=True, help="Who corrects (name of the clerk).")
+@click.option("--reason", default="", help="Why (kept in the audit log).")
+def edit(ctx: Context, document_id: int, actor: str, reason: str, **fields: str | None) -> None:
+    changes = {name: value for name, value in fields.items() if value is not None}
+    if not changes:
+        raise click.UsageError("give at least one field to correct, e.g. --summary TEXT")
+    ctx.app.require_initialised()
+    with ctx.app.db.transaction() as session:
+        document = get_document(session, document_id)
+        applied = correct(session, document, changes, actor=actor, reason=reason)
+        data = document_json(session, document)
+    summary = ", ".join(f"{f}: {o!s} → {n!s}" for f, (o, n) in applied.items()) or "no change"
+    ctx.emit(data, f"Đã sửa văn bản {document_id}: {summary}")

@@ -15,10 +15,9 @@ import click
 from gateway.cli.common import Context, command
 from gateway.config import load_settings
 from gateway.errors import GatewayError, RulesError
-from gateway.pipeline.catalogue import cached_catalogue, load_catalogue
-from gateway.pipeline.documents import find_documents
-from gateway.pipeline.parse import parse_message
+from gateway.pipeline.catalogue import load_catalogue
 from gateway.pipeline.report import findings_to_dict, findings_to_text
+from gateway.pipeline.steps import read_eml
 from gateway.routing.engine import decide
 from gateway.routing.rules import DEFAULT_RULES_DIR, Issue, check_rules, rules_folder
 from gateway.routing.step import facts_from_found
@@ -59,15 +58,8 @@ def check(ctx: Context) -> None:
               help="Registration date for deadlines (default: today).")  # fmt: skip
 def test(ctx: Context, file: Path, mailbox: str | None, on: dt.datetime | None) -> None:
     settings = load_settings(ctx.config_path)
-    try:
-        raw = file.read_bytes()
-    except OSError as exc:
-        raise GatewayError(f"cannot read {file}: {exc.strerror or exc}; give an .eml file") from exc
-    message = parse_message(
-        raw, max_depth=settings.pipeline.max_depth, max_parts=settings.pipeline.max_parts
-    )
+    message, findings = read_eml(settings, file)
     folder = settings.path(settings.rules.dir)
-    findings = find_documents(message, cached_catalogue(folder))
     org = None
     for address in [mailbox] if mailbox else message.to:
         org = settings.organisation_for(address or "")

@@ -19,7 +19,10 @@ def init(ctx: Context) -> None:
     )
 
 
-@command(name="serve", help="Run the daemon: SMTP intake and pipeline workers.")
+@command(
+    name="serve",
+    help="Run the daemon: SMTP intake, IMAP pollers, pipeline workers, sender, reminders.",
+)
 def serve(ctx: Context) -> None:
     app = ctx.app
     app.init()

@@ -19,19 +19,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import smtplib
-import socket
 import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_
 
 from gateway.archive import events
 from gateway.archive.blobstore import LocalBlobStore
 from gateway.config import Settings, read_secret
+from gateway.db.claims import claim_next, claimant_name, release_dead_claims
 from gateway.db.engine import Database
 from gateway.db.models import FAILED, QUEUED, SENDING, SENT, OutboundMail, utcnow
 
@@ -56,10 +55,6 @@ class Outcome:
     message_id: str
     state: str
     answer: str
-
-
-def sender_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
 def _answer(code: int, message: bytes | str) -> str:
@@ -134,7 +129,7 @@ class Sender:
         self.db = db
         self.blobs = blobs
         self.clock = clock
-        self.name = sender_name()
+        self.name = claimant_name()
         self.relay = Relay(settings)
 
     def claim(self) -> int | None:
@@ -144,29 +139,14 @@ class Sender:
             and_(OutboundMail.state == QUEUED, OutboundMail.next_attempt_at <= now),
             and_(OutboundMail.state == SENDING, OutboundMail.claimed_until < now),
         )
-        query = (
-            select(OutboundMail.id)
-            .where(due)
-            .order_by(OutboundMail.next_attempt_at, OutboundMail.id)
-            .limit(1)
-        )
-        if self.db.is_postgresql:
-            query = query.with_for_update(skip_locked=True)
-        with self.db.transaction() as session:
-            outbound_id: int | None = session.scalar(query)
-            if outbound_id is None:
-                return None
-            session.execute(
-                update(OutboundMail)
-                .where(OutboundMail.id == outbound_id)
-                .values(
-                    state=SENDING,
-                    claimed_by=self.name,
-                    claimed_until=now + dt.timedelta(seconds=self.config.claim_timeout),
-                    attempts=OutboundMail.attempts + 1,
-                )
-            )
-            return outbound_id
+        return claim_next(
+            self.db, OutboundMail, due, [OutboundMail.next_attempt_at, OutboundMail.id], {
+                "state": SENDING,
+                "claimed_by": self.name,
+                "claimed_until": now + dt.timedelta(seconds=self.config.claim_timeout),
+                "attempts": OutboundMail.attempts + 1,
+            },
+        )  # fmt: skip
 
     def deliver(self, outbound_id: int) -> Outcome:
         """One attempt for a claimed mail; the outcome is committed with the new state."""
@@ -216,28 +196,10 @@ class Sender:
 
     def release_orphaned_claims(self) -> int:
         """Give back mail claimed by dead senders of this host (resent: same Message-ID)."""
-        host = socket.gethostname()
-        released = 0
-        with self.db.transaction() as session:
-            claims = session.execute(
-                select(OutboundMail.id, OutboundMail.claimed_by).where(
-                    OutboundMail.state == SENDING, OutboundMail.claimed_by.like(f"{host}:%")
-                )
-            ).all()
-            for outbound_id, claimed_by in claims:
-                assert claimed_by is not None
-                if not _alive(int(claimed_by.rsplit(":", 2)[1])):
-                    session.execute(
-                        update(OutboundMail)
-                        .where(OutboundMail.id == outbound_id,
-                               OutboundMail.claimed_by == claimed_by)
-                        .values(state=QUEUED, claimed_by=None, claimed_until=None,
-                                next_attempt_at=self.clock())
-                    )  # fmt: skip
-                    released += 1
-        if released:
-            log.warning("released %d outbound mails claimed by dead senders", released)
-        return released
+        return release_dead_claims(
+            self.db, OutboundMail, OutboundMail.state == SENDING,
+            {"state": QUEUED, "next_attempt_at": self.clock()},
+        )  # fmt: skip
 
     def run_until_idle(self) -> list[Outcome]:
         """Deliver everything due now; mail waiting for a retry time stays queued."""
@@ -263,15 +225,3 @@ class Sender:
             except Exception:  # the claim expires and the mail is tried again
                 log.exception("delivering outbound mail %s failed", outbound_id)
                 stop.wait(poll_seconds)
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from gateway.archive import retention
 from gateway.archive.blobstore import LocalBlobStore
 from gateway.config import OrganisationConfig, Settings
 from gateway.db.models import Document, InboundMessage
+from gateway.errors import GatewayError
 from gateway.pipeline.catalogue import cached_catalogue
 from gateway.pipeline.documents import find_documents
 from gateway.pipeline.message import Findings, ParsedMessage
@@ -114,6 +116,23 @@ def route(work: Work, session: Session, message: InboundMessage) -> None:
     if work.documents:
         route_message(session, work.blobs, work.settings, work.org, message, work.parsed,
                       work.findings, work.documents)  # fmt: skip
+
+
+def read_eml(settings: Settings, path: Path) -> tuple[ParsedMessage, Findings]:
+    """Parse and classify a message file exactly as the pipeline would, storing nothing.
+
+    The dry runs (`gateway classify`, `gateway rules test`) use this, so that what they show
+    is what registration would do.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise GatewayError(f"cannot read {path}: {exc.strerror or exc}; give an .eml file") from exc
+    work = Work(settings, LocalBlobStore(settings.data_root / "blobs"), settings.organisations[0],
+                raw)  # fmt: skip
+    parse(work)
+    classify(work)
+    return work.parsed, work.findings
 
 
 PrepareStep = Callable[[Work], None]

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import socket
-import threading
 from dataclasses import dataclass
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_
 
 from gateway.archive import events
 from gateway.archive.blobstore import LocalBlobStore
 from gateway.archive.spool import read_raw
 from gateway.config import Settings
+from gateway.db.claims import claim_next, claimant_name, release_dead_claims
 from gateway.db.engine import Database
 from gateway.db.models import (
     FAILED,
@@ -52,16 +50,12 @@ class Outcome:
     reason: str | None = None
 
 
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-
-
 class Worker:
     def __init__(self, settings: Settings, db: Database, blobs: LocalBlobStore) -> None:
         self.settings = settings
         self.db = db
         self.blobs = blobs
-        self.name = worker_name()
+        self.name = claimant_name()
         self._unrecorded_failures: dict[int, str] = {}
 
     # -- claiming ---------------------------------------------------------------------
@@ -76,53 +70,18 @@ class Worker:
             and_(InboundMessage.state == FAILED, InboundMessage.retry_at <= now),
             and_(InboundMessage.state == PROCESSING, InboundMessage.claimed_until < now),
         )
-        query = select(InboundMessage.id).where(due).order_by(InboundMessage.id).limit(1)
-        if self.db.is_postgresql:
-            query = query.with_for_update(skip_locked=True)
-        with self.db.transaction() as session:
-            message_id: int | None = session.scalar(query)
-            if message_id is None:
-                return None
-            session.execute(
-                update(InboundMessage)
-                .where(InboundMessage.id == message_id)
-                .values(
-                    state=PROCESSING,
-                    claimed_by=self.name,
-                    claimed_until=now + dt.timedelta(seconds=self.settings.storage.claim_timeout),
-                    attempts=InboundMessage.attempts + 1,
-                )
-            )
-            return message_id
+        return claim_next(self.db, InboundMessage, due, [InboundMessage.id], {
+            "state": PROCESSING,
+            "claimed_by": self.name,
+            "claimed_until": now + dt.timedelta(seconds=self.settings.storage.claim_timeout),
+            "attempts": InboundMessage.attempts + 1,
+        })  # fmt: skip
 
     def release_orphaned_claims(self) -> int:
-        """Give back claims held by dead processes of this host (after a crash or kill -9).
-
-        Claims of other hosts are left to expire (``storage.claim_timeout``).
-        """
-        host = socket.gethostname()
-        released = 0
-        with self.db.transaction() as session:
-            claims = session.execute(
-                select(InboundMessage.id, InboundMessage.claimed_by).where(
-                    InboundMessage.state == PROCESSING,
-                    InboundMessage.claimed_by.like(f"{host}:%"),
-                )
-            ).all()
-            for message_id, claimed_by in claims:
-                assert claimed_by is not None
-                pid = int(claimed_by.rsplit(":", 2)[1])
-                if not _alive(pid):
-                    session.execute(
-                        update(InboundMessage)
-                        .where(InboundMessage.id == message_id,
-                               InboundMessage.claimed_by == claimed_by)
-                        .values(state=RECEIVED, claimed_by=None, claimed_until=None)
-                    )
-                    released += 1
-        if released:
-            log.warning("released %d messages claimed by dead workers", released)
-        return released
+        """Give back messages claimed by dead processes of this host (after kill -9)."""
+        return release_dead_claims(
+            self.db, InboundMessage, InboundMessage.state == PROCESSING, {"state": RECEIVED}
+        )
 
     def run_until_idle(self) -> list[Outcome]:
         outcomes = []
@@ -215,18 +174,6 @@ class Worker:
         else:
             self._unrecorded_failures.pop(message_id, None)
         return Outcome(message_id, FAILED, 0, error)
-
-
-def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    return True
 
 
 def _final_state(findings: Findings, documents: int) -> tuple[str, str | None]:

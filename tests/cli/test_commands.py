@@ -119,3 +119,40 @@ def test_import_is_idempotent(tmp_path: Path, database_url: str):
     config = _imported(tmp_path, database_url)
     again = run_json(config, "import", str(tmp_path / "in"))
     assert (again["new"], again["duplicates"]) == (0, 2)
+
+
+def test_docs_edit_corrects_a_field(tmp_path: Path, database_url: str):
+    """`docs edit ID --summary ... --by ...` stores the correction; no field is a usage error."""
+    config = _imported(tmp_path, database_url)
+    edited = run_json(config, "docs", "edit", "1", "--summary", "về việc sửa trích yếu",
+                      "--by", "Văn thư", "--reason", "gõ nhầm")  # fmt: skip
+    assert edited["summary"] == "về việc sửa trích yếu"
+    assert run_json(config, "docs", "show", "1")["summary"] == "về việc sửa trích yếu"
+    assert run(config, "docs", "edit", "1", "--by", "Văn thư", check=False).returncode == 2
+
+
+def test_classify_is_a_dry_run_with_contract_json(tmp_path: Path):
+    """`classify FILE.eml --json` shows documents, files and evidence, and stores nothing."""
+    config = write_config(tmp_path)
+    eml = tmp_path / "m.eml"
+    eml.write_bytes(official_email(3))
+    result = run_json(config, "classify", str(eml))
+    assert set(result) >= {"documents", "not_documents", "quarantine"}
+    (document,) = result["documents"]
+    assert document["files"] == ["03-KH-HU.pdf"] and "evidence" in document
+    assert result["quarantine"] is None
+    assert not (tmp_path / "archive" / "gateway.sqlite3").exists()
+    missing = run(config, "classify", str(tmp_path / "none.eml"), check=False)
+    assert missing.returncode == 1 and "cannot read" in missing.stderr.decode()
+
+
+def test_rules_test_shows_routing_and_why(tmp_path: Path):
+    """`rules test FILE.eml --json` adds each planned assignment with its rule and reason."""
+    config = write_config(tmp_path)
+    eml = tmp_path / "m.eml"
+    eml.write_bytes(official_email(4))
+    result = run_json(config, "rules", "test", str(eml), "--date", "2026-11-23")
+    assert result["documents"] and result["routing"]
+    lead = [r for r in result["routing"] if r["role"] == "lead"]
+    assert len(lead) == 1 and lead[0]["assignee"] and lead[0]["rule"] and lead[0]["why"]
+    assert not (tmp_path / "archive" / "gateway.sqlite3").exists()
