@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from imapclient import IMAPClient
 
-from tests.support.settings import PARTY_MAILBOX, STATE_MAILBOX, _toml_value
+from tests.support.settings import PARTY_MAILBOX, write_config
 
 PASSWORD = "mat-khau-thu"
 # A second official mailbox of the Party committee: the same message to both is one message.
@@ -289,22 +289,7 @@ def write_imap_config(
     the password in a file, move to Processed, IDLE, batches of 50.
     """
     (folder / "imap.pass").write_text(PASSWORD + "\n")
-    storage = {"root": "archive", "database_url": database_url, **sections.pop("storage", {})}
-    lines = ["[storage]", *(f"{k} = {_toml_value(v)}" for k, v in storage.items())]
-    for name, values in sections.items():
-        lines += [f"[{name}]", *(f"{k} = {_toml_value(v)}" for k, v in values.items())]
-    lines += [
-        "[[organisations]]",
-        'code = "huyenuy-meovac"',
-        'name = "Huyện ủy Mèo Vạc"',
-        'system = "party"',
-        f'mailboxes = ["{PARTY_MAILBOX}", "{PARTY_MAILBOX_2}"]',
-        "[[organisations]]",
-        'code = "ubnd-meovac"',
-        'name = "Ủy ban nhân dân huyện Mèo Vạc"',
-        'system = "state"',
-        f'mailboxes = ["{STATE_MAILBOX}"]',
-    ]
+    blocks = []
     for account in accounts:
         block: dict[str, Any] = {
             "organisation": "huyenuy-meovac",
@@ -319,10 +304,11 @@ def write_imap_config(
         if {"password", "password_env", "oauth2_token_file"} & set(account):
             del block["password_file"]
         block.update(account)
-        lines += ["[[imap]]", *(f"{k} = {_toml_value(v)}" for k, v in block.items())]
-    path = folder / "gateway.toml"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+        blocks.append(("imap", block))
+    return write_config(
+        folder, database_url, party_mailboxes=(PARTY_MAILBOX, PARTY_MAILBOX_2), tables=blocks,
+        **sections,
+    )  # fmt: skip
 
 
 def dovecot_server() -> Iterator[Dovecot]:

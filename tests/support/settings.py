@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,18 @@ def _toml_value(value: Any) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def write_config(folder: Path, database_url: str = "", **sections: dict[str, Any]) -> Path:
-    """Write gateway.toml into folder; sections override [storage], [smtp], [pipeline]..."""
+def write_config(
+    folder: Path,
+    database_url: str = "",
+    *,
+    party_mailboxes: Sequence[str] = (PARTY_MAILBOX,),
+    tables: Sequence[tuple[str, dict[str, Any]]] = (),
+    **sections: dict[str, Any],
+) -> Path:
+    """Write gateway.toml into folder; sections override [storage], [smtp], [pipeline]...
+
+    ``tables`` are appended as array-of-tables entries, e.g. ("imap", {...}) per account.
+    """
     storage = {"root": "archive", "database_url": database_url, **sections.pop("storage", {})}
     lines = ["[storage]", *(f"{k} = {_toml_value(v)}" for k, v in storage.items())]
     for name, values in sections.items():
@@ -32,13 +43,15 @@ def write_config(folder: Path, database_url: str = "", **sections: dict[str, Any
         'code = "huyenuy-meovac"',
         'name = "Huyện ủy Mèo Vạc"',
         'system = "party"',
-        f'mailboxes = ["{PARTY_MAILBOX}"]',
+        f"mailboxes = {_toml_value(list(party_mailboxes))}",
         "[[organisations]]",
         'code = "ubnd-meovac"',
         'name = "Ủy ban nhân dân huyện Mèo Vạc"',
         'system = "state"',
         f'mailboxes = ["{STATE_MAILBOX}"]',
     ]
+    for name, values in tables:
+        lines += [f"[[{name}]]", *(f"{k} = {_toml_value(v)}" for k, v in values.items())]
     path = folder / "gateway.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
