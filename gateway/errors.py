@@ -23,10 +23,6 @@ class StorageError(GatewayError):
     """The database or the blob store could not do what was asked (retryable)."""
 
 
-class IntakeRejected(GatewayError):
-    """A message was refused at intake for a reason the sender should see."""
-
-
 class NotFound(GatewayError):
     """A looked-up object does not exist."""
 

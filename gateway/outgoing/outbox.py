@@ -8,6 +8,7 @@ commits. Delivery (retries, backoff, the SMTP relay) reads the queue.
 from __future__ import annotations
 
 from email.message import EmailMessage
+from email.parser import BytesHeaderParser
 from email.policy import SMTP
 from email.utils import getaddresses, make_msgid
 
@@ -86,7 +87,5 @@ def _recipients(mail: EmailMessage) -> list[str]:
 
 
 def _header(raw: bytes, name: str) -> str | None:
-    from email.parser import BytesHeaderParser
-
     value = BytesHeaderParser().parsebytes(raw).get(name)
     return str(value).strip() if value is not None else None
