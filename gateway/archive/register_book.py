@@ -102,6 +102,10 @@ class Book:
 
     @property
     def title(self) -> str:
+        # Incoming books may be several (a rule's book action: văn bản mật, đơn thư...), each
+        # titled by its own name; the outgoing books of one organisation share the title.
+        if self.direction == "in":
+            return self.name.upper()
         return TITLES.get(self.direction, self.name.upper())
 
     @property

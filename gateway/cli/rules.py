@@ -18,7 +18,7 @@ from gateway.errors import GatewayError, RulesError
 from gateway.pipeline.catalogue import load_catalogue
 from gateway.pipeline.report import findings_to_dict, findings_to_text
 from gateway.pipeline.steps import read_eml
-from gateway.routing.engine import decide
+from gateway.routing.engine import choose_book, decide
 from gateway.routing.rules import DEFAULT_RULES_DIR, Issue, check_rules, rules_folder
 from gateway.routing.step import facts_from_found
 
@@ -78,6 +78,10 @@ def test(ctx: Context, file: Path, mailbox: str | None, on: dt.datetime | None) 
     for position, found in enumerate(findings.documents):
         facts = facts_from_found(found, message, mailbox, org.code)
         decision = decide(routing_rules[0], facts, day)
+        book = choose_book(routing_rules[0], facts)
+        data["documents"][position]["book"] = book.code if book else org.incoming_book
+        lines.append(f"  [{position}] sổ {book.code if book else org.incoming_book}"
+                     + (f": {book.why}" if book else " (sổ mặc định)"))
         for planned in decision.assignments:
             data["routing"].append({**planned.to_json(), "document": position})
             lines.append(f"  [{position}] {planned.assignee} ({planned.role}) hạn "

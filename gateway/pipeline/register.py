@@ -11,6 +11,7 @@ number-symbol + date) is linked to the first registration and gets no number.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -29,6 +30,7 @@ from gateway.db.models import (
     utcnow,
 )
 from gateway.pipeline.message import Findings, FoundDocument, ParsedMessage
+from gateway.routing.engine import BookChoice
 
 INCOMING_BOOK_NAME = "Sổ đăng ký văn bản đến"
 
@@ -54,7 +56,10 @@ def next_number(session: Session, book_id: int, year: int) -> int:
     ).scalar_one()
 
 
-def book_for(session: Session, organisation_id: int, code: str) -> RegisterBook:
+def book_for(
+    session: Session, organisation_id: int, code: str, name: str = INCOMING_BOOK_NAME
+) -> RegisterBook:
+    """The organisation's incoming book ``code``, created with ``name`` on first use."""
     book = session.scalars(
         select(RegisterBook).where(
             RegisterBook.organisation_id == organisation_id, RegisterBook.code == code
@@ -62,7 +67,7 @@ def book_for(session: Session, organisation_id: int, code: str) -> RegisterBook:
     ).one_or_none()
     if book is None:
         book = RegisterBook(
-            organisation_id=organisation_id, code=code, direction="in", name=INCOMING_BOOK_NAME
+            organisation_id=organisation_id, code=code, direction="in", name=name
         )
         session.add(book)
         session.flush()
@@ -145,13 +150,24 @@ def register_documents(
     org: OrganisationConfig,
     parsed: ParsedMessage,
     findings: Findings,
+    books: Sequence[BookChoice | None] = (),
 ) -> list[Document]:
-    """Create the register entries for what was found; idempotent per message position."""
+    """Create the register entries for what was found; idempotent per message position.
+
+    ``books`` holds, per document found, the book a routing rule chose (None or missing: the
+    organisation's incoming book); each book numbers its entries on its own.
+    """
     attachments = record_parts(session, message, parsed, findings)
-    book = book_for(session, message.organisation_id, org.incoming_book)
+    default_book = book_for(session, message.organisation_id, org.incoming_book)
     year = register_year(message.received_at, org)
     documents = []
     for position, found in enumerate(findings.documents):
+        chosen = books[position] if position < len(books) else None
+        book = (
+            book_for(session, message.organisation_id, chosen.code, chosen.name)
+            if chosen
+            else default_book
+        )
         document = session.scalars(
             select(Document).where(
                 Document.message_id == message.id, Document.message_position == position
@@ -185,7 +201,7 @@ def register_documents(
             secrecy=found.secrecy,
             status="registered",
             duplicate_of=duplicate_of,
-            evidence=dict(found.evidence),
+            evidence={**found.evidence, **({"book": chosen.why} if chosen else {})},
             trust={},
             corrected={},
         )
@@ -208,6 +224,7 @@ def register_documents(
             organisation_id=message.organisation_id,
             data={
                 "book": book.code,
+                "book_rule": chosen.rule if chosen else None,
                 "year": year,
                 "number": number,
                 "duplicate_of": duplicate_of,

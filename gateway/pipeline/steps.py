@@ -27,7 +27,7 @@ from gateway.pipeline.message import Findings, ParsedMessage
 from gateway.pipeline.parse import parse_message
 from gateway.pipeline.register import register_documents
 from gateway.pipeline.trust import assess_trust
-from gateway.routing.step import route_message
+from gateway.routing.step import choose_books, route_message
 
 
 @dataclass
@@ -81,10 +81,12 @@ def store_parts(work: Work) -> None:
 
 
 def register(work: Work, session: Session, message: InboundMessage) -> None:
-    """Register the documents found (numbers, duplicates, attachments)."""
+    """Register the documents found, each in the book its rules choose (numbers, duplicates)."""
     if work.findings.quarantine is None:
+        books = choose_books(work.settings, work.org, message, work.findings, work.parsed,
+                             work.trust.get("level"))  # fmt: skip
         work.documents = register_documents(
-            session, message, work.org, work.parsed, work.findings
+            session, message, work.org, work.parsed, work.findings, books
         )
 
 

@@ -117,10 +117,41 @@ def _deadline(
     return _Deadline(date, why)
 
 
+@dataclass(frozen=True)
+class BookChoice:
+    """The register book a rule chose for a document, and why."""
+
+    code: str
+    name: str
+    rule: str
+    why: str
+
+
+def choose_book(rules: RoutingRules, facts: Facts) -> BookChoice | None:
+    """The book of the first matching rule that names one (None: the organisation's default).
+
+    Called before numbering, so it looks at what classification found, never at routing's
+    outcome; it applies to secret documents too (they are registered, then held).
+    """
+    for rule in rules.for_org(facts.org):
+        why = explain(rule, facts)
+        if why is None:
+            continue
+        if rule.then.book:
+            book = rules.book(facts.org, rule.then.book)
+            if book is not None:  # rules check refuses a rule naming an undeclared book
+                return BookChoice(book.code, book.name, rule.id, f"luật {rule.id}: {why}")
+        if rule.then.stop:
+            break
+    return None
+
+
 def decide(rules: RoutingRules, facts: Facts, registered_on: dt.date) -> Decision:
     """Route one document registered on ``registered_on`` (the organisation's local date)."""
     decision = Decision()
     settings = rules.settings(facts.org)
+    book = choose_book(rules, facts)
+    decision.book = book.code if book else None
     if (facts.secrecy or "none") != "none" and (settings is None or settings.hold_secret):
         decision.hold = "văn bản mật không được xử lý qua thư điện tử: chờ văn thư quyết định"
         return decision
@@ -134,7 +165,6 @@ def decide(rules: RoutingRules, facts: Facts, registered_on: dt.date) -> Decisio
         then = rule.then
         decision.hold = decision.hold or then.hold
         decision.returned = decision.returned or then.return_to_sender
-        decision.book = decision.book or then.book
         decision.priority = decision.priority or then.priority
         decision.tags += [t for t in then.tags if t not in decision.tags]
         deadline = _deadline(rules, then.deadline_days, then.deadline_from_text, facts,

@@ -107,6 +107,14 @@ class OrgRouting(_Model):
     notify_assignees: bool = True
 
 
+class Book(_Model):
+    """A register book a rule may choose (sổ đăng ký riêng: văn bản mật, đơn thư, ...)."""
+
+    code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+    name: str  # printed on the register book: "Sổ đăng ký văn bản đến mật"
+    org: str | None = None  # None: every organisation may use it
+
+
 class RoutingFile(_Model):
     # Urgency caps the deadline at this many working days (0: the day of registration).
     urgency_max_days: dict[Urgency, int] = {"urgent": 3, "very_urgent": 1, "flash": 0}
@@ -114,6 +122,7 @@ class RoutingFile(_Model):
     deadline_phrases: list[str] = ["trước ngày", "chậm nhất ngày", "chậm nhất là ngày",
                                    "hạn chót", "không muộn hơn ngày"]
     organisation: list[OrgRouting] = []
+    book: list[Book] = []
     rule: list[Rule] = []
 
 
@@ -139,9 +148,15 @@ class RoutingRules:
     directory: Directory
     calendar: WorkCalendar
     folder: Path = field(default=DEFAULT_RULES_DIR)
+    books: list[Book] = field(default_factory=list)
 
     def for_org(self, org: str) -> list[Rule]:
         return [r for r in self.rules if r.org in (None, org)]
+
+    def book(self, org: str, code: str) -> Book | None:
+        """The register book ``code`` as ``org`` may use it (its own definition first)."""
+        usable = [b for b in self.books if b.code == code and b.org in (None, org)]
+        return min(usable, key=lambda b: b.org is None, default=None)
 
     def settings(self, org: str) -> OrgRouting | None:
         return self.orgs.get(org)
@@ -202,11 +217,24 @@ def _cross_check(
         elif org is not None and contact.org != org:
             add(loc, f"{code!r} belongs to organisation {contact.org!r}, not {org!r}")
 
+    books: set[tuple[str | None, str]] = set()
+    for i, book in enumerate(routing.book):
+        if (book.org, book.code) in books:
+            add(("book", i, "code"), f"register book {book.code!r} is declared twice")
+        books.add((book.org, book.code))
+
+    def declared(loc: tuple[str | int, ...], code: str | None, org: str | None) -> None:
+        usable = (None, code) in books or (org is not None and (org, code) in books)
+        if code is not None and not usable:
+            add(loc, f"no register book {code!r} declared in [[book]]"
+                     + (f" for organisation {org!r}" if org else " for every organisation"))
+
     seen: set[str] = set()
     for i, rule in enumerate(routing.rule):
         if rule.id in seen:
             add(("rule", i, "id"), f"rule id {rule.id!r} is used twice")
         seen.add(rule.id)
+        declared(("rule", i, "then", "book"), rule.then.book, rule.org)
         known(("rule", i, "assign", "lead"), rule.assign.lead, rule.org)
         for role in ("cooperate", "inform"):
             for j, code in enumerate(getattr(rule.assign, role)):
@@ -239,6 +267,7 @@ def check_rules(folder: Path) -> tuple[RoutingRules | None, list[Issue]]:
         directory=directory,
         calendar=WorkCalendar.from_file(calendar_file),
         folder=folder,
+        books=list(routing.book),
     )
     return rules, []
 

@@ -22,7 +22,7 @@ from gateway.routing import notices
 from gateway.routing.ack import acknowledge, return_to_sender
 from gateway.routing.assignments import assign, local_date
 from gateway.routing.conditions import Facts
-from gateway.routing.engine import Decision, decide
+from gateway.routing.engine import BookChoice, Decision, choose_book, decide
 from gateway.routing.rules import RoutingRules, current_rules
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,18 @@ def facts_from_document(
         trust=(document.trust or {}).get("level"),
         summary=document.summary or "", text=text,
     )  # fmt: skip
+
+
+def choose_books(
+    settings: Settings, org: OrganisationConfig, message: InboundMessage,
+    findings: Findings, parsed: ParsedMessage, trust: str | None,
+) -> list[BookChoice | None]:  # fmt: skip
+    """For each document found, the register book its rules choose (None: the default book)."""
+    rules = current_rules(settings.path(settings.rules.dir))
+    return [
+        choose_book(rules, facts_from_found(found, parsed, message.mailbox, org.code, trust))
+        for found in findings.documents
+    ]
 
 
 def route_message(

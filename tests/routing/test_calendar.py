@@ -21,14 +21,22 @@ def test_tet_holidays_are_not_working_days():
     """Tết Nguyên đán 2026 (16–20/02) does not count; a deadline jumps over it."""
     cal = shipped().calendar
     assert all(not cal.is_working_day(D(2026, 2, d)) for d in range(16, 21))
-    assert cal.add_working_days(D(2026, 2, 13), 1) == D(2026, 2, 24)  # 23/02 is swapped too
+    assert cal.add_working_days(D(2026, 2, 13), 1) == D(2026, 2, 23)
 
 
 def test_make_up_saturday_is_a_working_day():
-    """Saturday 28/02/2026 is worked to make up 23/02."""
+    """Monday 31/08/2026 is off for Quốc khánh, made up on Saturday 22/08/2026."""
     cal = shipped().calendar
-    assert cal.is_working_day(D(2026, 2, 28))
-    assert cal.add_working_days(D(2026, 2, 27), 1) == D(2026, 2, 28)
+    assert cal.is_working_day(D(2026, 8, 22)) and not cal.is_working_day(D(2026, 8, 31))
+    assert cal.add_working_days(D(2026, 8, 21), 1) == D(2026, 8, 22)
+    assert cal.add_working_days(D(2026, 8, 28), 1) == D(2026, 9, 3)  # 29/8 to 2/9 off
+
+
+def test_new_year_bridge_day_2026():
+    """Friday 02/01/2026 is off (swapped with Saturday 10/01/2026)."""
+    cal = shipped().calendar
+    assert cal.add_working_days(D(2025, 12, 31), 1) == D(2026, 1, 5)
+    assert cal.is_working_day(D(2026, 1, 10))
 
 
 def test_registration_on_a_holiday_counts_from_the_next_working_day():

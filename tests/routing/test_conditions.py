@@ -131,9 +131,9 @@ def test_return_to_sender_when_authenticity_fails():
 
 def test_book_priority_tags_actions():
     """book, priority and tags are carried in the decision."""
-    rule = Rule(id="t", then=Then(book="VBD-KHAN", priority="high", tags=["a", "b"]))
+    rule = Rule(id="t", then=Then(book="VBD-MAT", priority="high", tags=["a", "b"]))
     decision = decide(_with(rule), facts(), DAY)
-    assert (decision.book, decision.priority, decision.tags) == ("VBD-KHAN", "high", ["a", "b"])
+    assert (decision.book, decision.priority, decision.tags) == ("VBD-MAT", "high", ["a", "b"])
 
 
 def test_deadline_taken_from_the_document():
