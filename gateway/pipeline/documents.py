@@ -8,6 +8,8 @@ a file without text cannot say. Every field carries its evidence.
 
 from __future__ import annotations
 
+import re
+
 from gateway.pipeline import edxml
 from gateway.pipeline.catalogue import Catalogue
 from gateway.pipeline.grouping import (
@@ -60,7 +62,7 @@ def find_documents(message: ParsedMessage, catalogue: Catalogue) -> Findings:
         if reason is not None:
             findings.not_documents[part.index] = reason
         elif kind == "edxml":
-            envelopes.append(edxml.read_envelope(part))
+            envelopes.append(edxml.read_envelope(part, message.parts))
             findings.not_documents[part.index] = "edXML envelope (its metadata is used)"
         else:
             candidate = _read(part, kind, catalogue)
@@ -93,7 +95,7 @@ def _group(
         if candidate in officials:
             continue
         reading = candidate.reading
-        looks_appendix = reading.appendix or "phu luc" in _plain(candidate.name)
+        looks_appendix = reading.appendix or _named_appendix(candidate.name, catalogue)
         if looks_appendix and (home := home_for_appendix(candidate, groups)) is not None:
             home.appendices.append(candidate)
         elif candidate.kind == "sheet" and groups:
@@ -106,7 +108,10 @@ def _group(
         else:
             findings.not_documents[candidate.part.index] = NO_HEADER
     for candidate in unread:
-        if candidate.kind == "signature":
+        if groups and _named_appendix(candidate.name, catalogue):
+            # a scanned appendix cannot say whose it is: its name does ("Phu luc KH 336.pdf")
+            (home_for_appendix(candidate, groups) or groups[0]).appendices.append(candidate)
+        elif candidate.kind == "signature":
             if groups:
                 groups[0].others.append((candidate, "signature"))
             else:
@@ -122,8 +127,13 @@ def _group(
     return groups
 
 
-def _plain(name: str) -> str:
-    return strip_marks(name).replace("_", " ").replace("-", " ")
+def _named_appendix(name: str, catalogue: Catalogue) -> bool:
+    """The file name says appendix ("Phu luc 1.pdf", "phuluc.pdf", "PHỤ_LỤC-KH.docx")."""
+    plain = re.sub(r"[\s_\-.]+", "", strip_marks(name))
+    return any(
+        re.sub(r"\s+", "", strip_marks(title)) in plain
+        for title in catalogue.conventions.appendix_titles
+    )
 
 
 def _fallback(

@@ -18,12 +18,14 @@ from collections.abc import Callable
 from email import policy
 from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
-from email.parser import BytesParser
 
 import magic
 
 from gateway.pipeline.archive import is_archive, open_archive
+from gateway.pipeline.edxml import is_envelope
+from gateway.pipeline.edxml_files import open_envelope
 from gateway.pipeline.message import ParsedMessage, Part
+from gateway.pipeline.mimepolicy import parse_bytes
 
 MAX_NAME_CHARS = 200
 CID_REF = re.compile(r"""cid:([^"'\s>)]+)""", re.IGNORECASE)
@@ -201,6 +203,10 @@ class _Walker:
                   is_container=archive, detected=detected)  # fmt: skip
         if archive:
             open_archive(self, data, full or label, depth)
+        elif not is_body and is_envelope(name, detected, data):
+            # The envelope stays a part of its own (its metadata is read when classifying);
+            # files it carries inline follow it, like a zip's.
+            open_envelope(self, data, full or label, depth)
 
     def add_member(self, member: Part) -> bool:
         """Append a part read from an archive; False when the part limit is reached."""
@@ -250,7 +256,7 @@ class _Walker:
 def parse_message(raw: bytes, *, max_depth: int = 5, max_parts: int = 500) -> ParsedMessage:
     """Parse raw RFC 5322 bytes; never raises for bad input."""
     try:
-        msg = BytesParser(policy=policy.default).parsebytes(raw)
+        msg = parse_bytes(raw)
     except Exception as exc:  # the stdlib parser is lenient, but guard the pipeline anyway
         return ParsedMessage(
             message_id=None, subject="", from_addr=None, from_name=None, to=[], date=None,

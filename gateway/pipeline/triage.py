@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from gateway.pipeline.catalogue import Catalogue
+from gateway.pipeline.edxml import is_envelope
 from gateway.pipeline.message import Part
 from gateway.pipeline.read import numbers
 from gateway.pipeline.read.naming import strip_marks
@@ -23,14 +24,6 @@ SIGNATURES = frozenset({
 _SCAN_NAME = re.compile(r"\b(scan|scanned|van ban|cong van|quyet dinh|to trinh|giay moi)", re.I)
 
 
-def is_edxml(part: Part) -> bool:
-    name = (part.name or "").lower()
-    head = part.data[:4096]
-    return (name.endswith((".edxml", ".xml")) or "xml" in part.detected_type) and (
-        b"QCVN_102_2016" in head or b"edXML" in head
-    )
-
-
 def triage(part: Part, catalogue: Catalogue) -> tuple[str, str | None]:
     """("document" | "sheet" | "signature" | "edxml" | "skip", reason when not a document)."""
     name = part.name or ""
@@ -41,7 +34,7 @@ def triage(part: Part, catalogue: Catalogue) -> tuple[str, str | None]:
         return "skip", f"{kind} (its files are examined)"
     if not part.data:
         return "skip", "empty file"
-    if is_edxml(part):
+    if is_envelope(part.name, detected, part.data):
         return "edxml", None
     kind = kind_of(part)
     if kind in DOCUMENT_KINDS or detected in RTF:

@@ -6,11 +6,15 @@ the font names say which lines are bold; no glyphs are embedded (nothing here re
 
 from __future__ import annotations
 
+import base64
 import io
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
+from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import SMTP
+from xml.sax.saxutils import escape, quoteattr
 
 import docx
 
@@ -192,3 +196,96 @@ def email_with(
         maintype, subtype = mime.split("/")
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     return message.as_bytes(policy=SMTP)
+
+
+EDXML_NS = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
+
+
+@dataclass
+class EnvelopeFile:
+    name: str
+    data: bytes | None  # None: described only (the file travels as a separate MIME part)
+    content_type: str = "application/pdf"
+    as_attributes: bool = False  # how some sending software writes the fields
+
+
+def edxml_envelope(
+    header: dict[str, str], files: Sequence[EnvelopeFile] = (), *, prolog: str = ""
+) -> bytes:
+    """An edXML envelope (QCVN 102:2016): MessageHeader fields given as "Parent/Child" paths
+    (e.g. "Code/CodeNumber"), and files carried inline in base64 ``Attachment`` elements."""
+    groups: dict[str, list[str]] = {}
+    for path, value in header.items():
+        parent, _, child = path.partition("/")
+        text = f"<edXML:{child}>{escape(value)}</edXML:{child}>" if child else escape(value)
+        groups.setdefault(parent, []).append(text)
+    fields = "".join(f"<edXML:{p}>{''.join(v)}</edXML:{p}>" for p, v in groups.items())
+    attachments = []
+    for number, f in enumerate(files, 1):
+        content = base64.encodebytes(f.data).decode() if f.data is not None else ""
+        if f.as_attributes:
+            attachments.append(
+                f"<edXML:Attachment AttachmentName={quoteattr(f.name)} "
+                f'ContentType="{f.content_type}" ContentTransferEncoded="base64">'
+                f"{content}</edXML:Attachment>"
+            )
+        else:
+            value = f"<edXML:Value>{content}</edXML:Value>" if f.data is not None else ""
+            attachments.append(
+                f"<edXML:Attachment><edXML:ContentId>cid:{number}</edXML:ContentId>"
+                f"<edXML:AttachmentName>{escape(f.name)}</edXML:AttachmentName>"
+                f"<edXML:ContentType>{f.content_type}</edXML:ContentType>"
+                f"<edXML:ContentTransferEncoded>base64</edXML:ContentTransferEncoded>"
+                f"{value}</edXML:Attachment>"
+            )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>{prolog}'
+        f'<edXML:edXMLEnvelope xmlns:edXML="{EDXML_NS}"><edXML:edXMLHeader>'
+        f"<edXML:MessageHeader>{fields}</edXML:MessageHeader></edXML:edXMLHeader>"
+        f"<edXML:edXMLBody><edXML:AttachmentEncoded>{''.join(attachments)}"
+        f"</edXML:AttachmentEncoded></edXML:edXMLBody></edXML:edXMLEnvelope>"
+    ).encode()
+
+
+def forwarded(
+    inner: bytes, subject: str, *, sender: str = "chanh.vanphong@hagiang.gov.vn"
+) -> bytes:
+    """A message forwarding ``inner`` as an attached message/rfc822 (as mail clients do)."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = "vanthu@huyenuy.meovac.hagiang.dcs.vn"
+    message["Subject"] = subject
+    message["Message-ID"] = "<fwd@example.vn>"
+    message.set_content("Chuyển tiếp văn bản để đồng chí biết, thực hiện.")
+    message.add_attachment(message_from_bytes(inner, policy=SMTP), filename="van ban.eml")
+    return message.as_bytes(policy=SMTP)
+
+
+def with_inline_image(raw: bytes, name: str, data: bytes) -> bytes:
+    """``raw`` plus an inline image the HTML does not show (a pasted signature, say)."""
+    message = message_from_bytes(raw, policy=SMTP)
+    assert isinstance(message, EmailMessage)
+    message.add_attachment(data, maintype="image", subtype="png", filename=name,
+                           disposition="inline")  # fmt: skip
+    return message.as_bytes(policy=SMTP)
+
+
+def legacy_font(text: str, encoding: str) -> str:
+    """``text`` as a PDF typed in a TCVN3 (.VnTime) or VNI font extracts: mojibake.
+
+    TCVN3 capitals come from a separate capitals font whose codes are the small letters', so
+    capitals are written with the small-letter codes (what extraction really returns)."""
+    import unicodedata
+
+    from gateway.pipeline.text import legacy
+
+    table = legacy.TCVN3_MAP if encoding == "TCVN3" else legacy.VNI_MAP
+    reverse: dict[str, str] = {}
+    for code, letter in table.items():
+        reverse.setdefault(letter, code)
+    out = []
+    for ch in unicodedata.normalize("NFC", text):
+        if encoding == "TCVN3" and ch not in reverse and ch.lower() in reverse:
+            ch = ch.lower()
+        out.append(reverse.get(ch, ch))
+    return "".join(out)

@@ -31,6 +31,12 @@ STATE_CV = docgen.Header(
     ("own", "superior", "name"),
     [
         ("TỈNH ỦY HÀ GIANG", None, "Tỉnh ủy Hà Giang"),
+        ("TỈNH ỦY LÀO CAI", None, "Tỉnh ủy Lào Cai"),  # not in the directory
+        (
+            "ĐẢNG ỦY KHỐI CÁC CƠ QUAN TỈNH",
+            "ĐẢNG BỘ TỈNH HÀ GIANG",
+            "Đảng ủy Khối các cơ quan tỉnh Hà Giang",
+        ),
         ("BAN TỔ CHỨC", "TỈNH ỦY HÀ GIANG", "Ban Tổ chức Tỉnh ủy Hà Giang"),
         ("SỞ NỘI VỤ", "UBND TỈNH HÀ GIANG", "Sở Nội vụ tỉnh Hà Giang"),
         ("VĂN PHÒNG", "UBND TỈNH HÀ GIANG", "Văn phòng Ủy ban nhân dân tỉnh Hà Giang"),

@@ -47,6 +47,7 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().upper()
 
 
+@functools.lru_cache(maxsize=4096)  # the same subjects and file names are compared often
 def strip_marks(text: str) -> str:
     """No diacritics, đ -> d, lower case (for comparing subjects typed without accents)."""
     text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
@@ -64,14 +65,25 @@ def _title(word: str) -> str:
     return word[:1].upper() + word[1:].lower()
 
 
+@functools.lru_cache(maxsize=64)
+def _by_length(names: tuple[str, ...]) -> list[tuple[list[str], str]]:
+    """(folded words, name) for each name, longest first (so the first match is the longest)."""
+    return sorted(((fold(n).split(" "), n) for n in names), key=lambda item: -len(item[0]))
+
+
+def _longest(
+    candidates: list[tuple[list[str], str]], words: list[str], index: int
+) -> tuple[list[str], str] | None:
+    """The first (longest, as the list is sorted) candidate whose words start at ``index``."""
+    return next((c for c in candidates if words[index : index + len(c[0])] == c[0]), None)
+
+
 def normal_case(text: str, catalogue: Catalogue) -> str:
     """Capitals (or any case) -> the official normal case of a body's name."""
     naming = catalogue.naming
     words = fold(expand(text, catalogue)).split(" ")
-    phrases = sorted(
-        ((fold(p).split(" "), p) for p in naming.phrases), key=lambda item: -len(item[0])
-    )
-    units = sorted(((fold(u).split(" "), u) for u in naming.admin_units), key=lambda i: -len(i[0]))
+    phrases = _by_length(tuple(naming.phrases))
+    units = _by_length(tuple(naming.admin_units))
     place_after = {fold(p) for p in naming.place_after}
     not_units = [fold(w).split(" ") for w in naming.not_units]
     out: list[str] = []
@@ -86,31 +98,29 @@ def normal_case(text: str, catalogue: Catalogue) -> str:
                 part_start = False
             index += len(common)
             continue
-        for unit_words, unit in units:
-            if words[index : index + len(unit_words)] == unit_words:
-                out.append(unit)
-                index += len(unit_words)
-                place = True
-                break
+        unit = _longest(units, words, index)
+        phrase = None if place else _longest(phrases, words, index)
+        # The longer match wins: "TỈNH ỦY" is the phrase "Tỉnh ủy", not the unit "tỉnh".
+        if unit is not None and (phrase is None or len(unit[0]) >= len(phrase[0])):
+            out.append(unit[1])
+            index += len(unit[0])
+            place = True
+        elif phrase is not None:
+            out.append(phrase[1])
+            index += len(phrase[0])
+            place = fold(phrase[1]) in place_after
+            part_start = True
         else:
-            for phrase_words, phrase in phrases:
-                if not place and words[index : index + len(phrase_words)] == phrase_words:
-                    out.append(phrase)
-                    index += len(phrase_words)
-                    place = fold(phrase) in place_after
-                    part_start = True
-                    break
+            word = words[index]
+            if place:
+                out.append(_title(word))
+            elif word in ("VÀ", "-", ","):
+                out.append(word.lower())
+                part_start = True
             else:
-                word = words[index]
-                if place:
-                    out.append(_title(word))
-                elif word in ("VÀ", "-", ","):
-                    out.append(word.lower())
-                    part_start = True
-                else:
-                    out.append(_title(word) if part_start else word.lower())
-                    part_start = word.endswith(",")
-                index += 1
+                out.append(_title(word) if part_start else word.lower())
+                part_start = word.endswith(",")
+            index += 1
     return re.sub(r" ,", ",", " ".join(out))
 
 
@@ -171,4 +181,18 @@ def issuer_name(own: str, superior: str | None, catalogue: Catalogue) -> tuple[s
             own_name, how = f"{own_name} {place}", "completed with the place of the line above"
         elif kind.complete == "superior" or kind.complete == "place":
             own_name, how = f"{own_name} {superior_name}", "completed with the body above"
+    elif superior and (named := _name_bare_unit(own_name, superior, catalogue)) is not None:
+        own_name, how = named, "its unit named with the place of the line above"
     return canonical(own_name, catalogue), how
+
+
+def _name_bare_unit(own_name: str, superior: str, catalogue: Catalogue) -> str | None:
+    """A name ending with a bare unit ("Đảng ủy Khối các cơ quan tỉnh") takes the place name
+    of the body above ("Đảng bộ tỉnh Hà Giang"): "... tỉnh Hà Giang"."""
+    head, _, last = own_name.rpartition(" ")
+    if not head or last not in catalogue.naming.admin_units:
+        return None
+    place = place_of(canonical(normal_case(superior, catalogue), catalogue), catalogue)
+    if place is None or not place.startswith(last + " "):
+        return None
+    return f"{head} {place}"

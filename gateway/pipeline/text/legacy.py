@@ -16,6 +16,7 @@ _TCVN3_LEGACY = "µ¸¶·¹¨»¾¼½Æ©ÇÊÈÉË®ÌÐÎÏÑªÒÕÓÔÖ×Ý�
 TCVN3_MAP = dict(zip(_TCVN3_LEGACY, _TCVN3_UNICODE, strict=True))
 # Characters only TCVN3 produces (never in Unicode Vietnamese, nor in VNI).
 _TCVN3_ONLY = frozenset("µ¸¶·¹¨»¾¼½©Ç®ª«¬¡¢§£¤¥¦×Þßç÷þ")
+_TCVN3_ONLY_RE = re.compile("[" + re.escape("".join(sorted(_TCVN3_ONLY))) + "]")
 
 _TONES = ("", "\u0301", "\u0300", "\u0309", "\u0303", "\u0323")  # sắc huyền hỏi ngã nặng
 _PLAIN_TONES = ("", "ù", "ø", "û", "õ", "ï")
@@ -62,7 +63,7 @@ def detect(text: str) -> str | None:
     """ "TCVN3", "VNI" or None (already Unicode, or plain ASCII)."""
     sample = text[:20000]
     unicode_viet = len(_UNICODE_VIET.findall(sample))
-    tcvn = sum(1 for ch in sample if ch in _TCVN3_ONLY)
+    tcvn = len(_TCVN3_ONLY_RE.findall(sample))
     vni = len(_VNI_EVIDENCE.findall(sample))
     best, score = ("TCVN3", tcvn) if tcvn >= vni else ("VNI", vni)
     if score >= 3 and score > unicode_viet * 2:

@@ -39,17 +39,19 @@ def extract_docx(data: bytes) -> DocText:
 def _docx_paragraph(paragraph: Any, column: int | None = None) -> list[Line]:
     """Split a paragraph at tabs into column segments, with bold/italic from its runs."""
     segments: list[list[tuple[str, bool, bool, float | None]]] = [[]]
+    style_flags: dict[str, bool] = {}  # the paragraph style's, looked up once per paragraph
     for run in paragraph.runs:
         pieces = run.text.split("\t")
+        if not any(pieces):
+            segments.extend([] for _ in pieces[1:])
+            continue
+        bold = _run_flag(run.bold, paragraph, "bold", style_flags)
+        italic = _run_flag(run.italic, paragraph, "italic", style_flags)
+        size = run.font.size.pt if run.font.size is not None else None
         for index, piece in enumerate(pieces):
             if index:
                 segments.append([])
             if piece:
-                bold = bool(run.bold if run.bold is not None else _style_flag(paragraph, "bold"))
-                italic = bool(
-                    run.italic if run.italic is not None else _style_flag(paragraph, "italic")
-                )
-                size = run.font.size.pt if run.font.size is not None else None
                 segments[-1].append((piece, bold, italic, size))
     filled = [(i, seg) for i, seg in enumerate(segments) if "".join(p[0] for p in seg).strip()]
     if not filled:
@@ -69,6 +71,15 @@ def _docx_paragraph(paragraph: Any, column: int | None = None) -> list[Line]:
                  max(sizes) if sizes else None)
         )  # fmt: skip
     return lines
+
+
+def _run_flag(value: bool | None, paragraph: Any, name: str, known: dict[str, bool]) -> bool:
+    """The run's own flag, else its paragraph style's (inherited through base styles)."""
+    if value is not None:
+        return bool(value)
+    if name not in known:
+        known[name] = _style_flag(paragraph, name)
+    return known[name]
 
 
 def _style_flag(paragraph: Any, name: str) -> bool:

@@ -62,25 +62,36 @@ def extract_pdf(data: bytes) -> DocText:
 
 
 def _collector(pieces: list[_Piece]) -> Any:
+    # (bold, italic) per font object: pypdf keeps the page's fonts alive while it extracts the
+    # page, so their ids are stable and distinct for as long as this visitor is used.
+    styles: dict[int, tuple[bool, bool]] = {}
+
     def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
         if not text or not text.strip():
             return
         x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
         y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
         scale = abs(tm[3] * cm[3]) or abs(tm[0] * cm[0]) or 1.0
-        name = ""
-        if font is not None and hasattr(font, "get"):
-            name = str(font.get("/BaseFont", "")).lower()
+        style = styles.get(id(font))
+        if style is None:
+            style = styles[id(font)] = _font_style(font)
         real = float(size) * scale if size else 12.0
         for offset, part in enumerate(text.split("\n")):
             if part.strip():
                 pieces.append(
-                    _Piece(part.strip(), x, y - offset * real * 1.2, real,
-                           "bold" in name or "black" in name or "heavy" in name,
-                           "italic" in name or "oblique" in name)
-                )  # fmt: skip
+                    _Piece(part.strip(), x, y - offset * real * 1.2, real, style[0], style[1])
+                )
 
     return visit
+
+
+def _font_style(font: Any) -> tuple[bool, bool]:
+    """(bold, italic) as the font's name says ("TimesNewRoman-BoldItalic")."""
+    name = ""
+    if font is not None and hasattr(font, "get"):
+        name = str(font.get("/BaseFont", "")).lower()
+    return ("bold" in name or "black" in name or "heavy" in name,
+            "italic" in name or "oblique" in name)  # fmt: skip
 
 
 def _lines(pieces: list[_Piece], width: float) -> list[Line]:

@@ -9,9 +9,10 @@ import subprocess
 import tempfile
 from html.parser import HTMLParser
 
-from gateway.pipeline.text.model import DocText, Line
+from gateway.pipeline.text.model import LEFT, RIGHT, DocText, Line
 
 ANTIWORD_TIMEOUT = 20  # seconds
+_DOC_CELLS = re.compile(r"\||\t+")  # antiword draws table cells with '|', keeps tab stops
 _BLOCK_TAGS = frozenset({"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "table", "td"})
 
 
@@ -90,8 +91,14 @@ def extract_doc(data: bytes) -> DocText:
     if done.returncode != 0:
         return DocText("doc", error=f"antiword failed: {decode_bytes(done.stderr).strip()}")
     text = done.stdout.decode("utf-8", "replace")
-    rows: list[str] = []
-    for row in text.splitlines():
-        # antiword draws table cells with '|': keep the cells as separate lines
-        rows.extend(cell for cell in row.split("|") if cell.strip())
-    return DocText("doc", lines=lines_of("\n".join(rows)), text=text, pages=1)
+    lines = [line for row in text.splitlines() for line in _doc_row(row)]
+    return DocText("doc", lines=lines, text=text, pages=1)
+
+
+def _doc_row(row: str) -> list[Line]:
+    """One line of antiword output as lines: table cells ('|') and tab stops split it, and a
+    row of exactly two parts is the two-column header (issuing body | motto and date)."""
+    cells = [cell.strip() for cell in _DOC_CELLS.split(row) if cell.strip()]
+    if len(cells) == 2:
+        return [Line(cells[0], LEFT), Line(cells[1], RIGHT)]
+    return [Line(cell) for cell in cells]
