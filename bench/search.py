@@ -30,12 +30,10 @@ from search_corpus import BenchQuery, SynthDoc, documents, queries
 from sqlalchemy import insert, select
 
 from gateway.app import App
-from gateway.archive.search import postgres as pg_search
-from gateway.archive.search import sqlite as sqlite_search
 from gateway.archive.search.entry import IndexEntry
 from gateway.archive.search.fold import fold, key, number_key, number_symbol_in
 from gateway.archive.search.query import Filters, parse
-from gateway.archive.search.service import find, search
+from gateway.archive.search.service import backend_for, find, search
 from gateway.config import load_settings
 from gateway.db.models import Document, Organisation, RegisterBook, utcnow
 
@@ -69,7 +67,6 @@ def gateway_app(folder: Path, url: str) -> App:
 
 
 def load_gateway(app: App, docs: list[SynthDoc]) -> None:
-    add_new = pg_search.add_new if app.db.is_postgresql else sqlite_search.add_new
     with app.db.transaction() as session:
         org = session.scalars(select(Organisation)).one()
         book = session.scalars(select(RegisterBook).where(
@@ -90,7 +87,7 @@ def load_gateway(app: App, docs: list[SynthDoc]) -> None:
                 "number_symbol": d.number_symbol, "issuer": d.issuer,
                 "issued_date": d.issued_date, "summary": d.summary, "status": "registered",
                 "evidence": {}, "trust": {}, "corrected": {}} for d in batch])  # fmt: skip
-            add_new(session, [_entry(d) for d in batch])
+            backend_for(session).index_many(session, [_entry(d) for d in batch])
     if app.db.is_postgresql:
         with app.db.engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")

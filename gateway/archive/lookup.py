@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, select
@@ -19,6 +20,8 @@ from gateway.db.models import (
     RegisterBook,
 )
 from gateway.errors import NotFound
+
+M = TypeVar("M", Organisation, RegisterBook, InboundMessage)
 
 
 def iso(value: dt.datetime | None, zone: ZoneInfo | None = None) -> str | None:
@@ -101,10 +104,39 @@ def message_detail(session: Session, message: InboundMessage) -> dict[str, Any]:
 
 
 def document_json(session: Session, document: Document) -> dict[str, Any]:
-    org = session.get_one(Organisation, document.organisation_id)
+    return documents_json(session, [document])[0]
+
+
+def documents_json(session: Session, documents: Sequence[Document]) -> list[dict[str, Any]]:
+    """CONTRACT's document JSON for each document, read in one query per table (a search
+    page or a register listing would otherwise cost five queries a document)."""
+    ids = [d.id for d in documents]
+    orgs = _by_id(session, Organisation, {d.organisation_id for d in documents})
+    books = _by_id(session, RegisterBook, {d.book_id for d in documents})
+    messages = _by_id(session, InboundMessage, {d.message_id for d in documents if d.message_id})
+    files = _files(session, [d.id for d in documents if d.direction == "out"], ids)
+    assignments = _assignments(session, ids)
+    return [
+        _document_json(d, orgs[d.organisation_id], books[d.book_id],
+                       messages.get(d.message_id) if d.message_id else None,
+                       files.get(d.id, []), assignments.get(d.id, []))
+        for d in documents
+    ]  # fmt: skip
+
+
+def _by_id(session: Session, model: type[M], ids: set[int]) -> dict[int, M]:
+    return {row.id: row for row in session.scalars(select(model).where(model.id.in_(ids)))}
+
+
+def _document_json(
+    document: Document,
+    org: Organisation,
+    book: RegisterBook,
+    message: InboundMessage | None,
+    files: list[dict[str, Any]],
+    assignments: list[dict[str, Any]],
+) -> dict[str, Any]:
     zone = ZoneInfo(org.timezone)
-    book = session.get_one(RegisterBook, document.book_id)
-    message = session.get(InboundMessage, document.message_id) if document.message_id else None
     trust = document.trust or {}
     return {
         "id": document.id,
@@ -137,47 +169,54 @@ def document_json(session: Session, document: Document) -> dict[str, Any]:
             if message
             else None
         ),
-        "files": _files(session, document),
-        "assignments": _assignments(session, document.id),
+        "files": files,
+        "assignments": assignments,
         "trust": {"level": trust.get("level", "unverified"), "checks": trust.get("checks", [])},
         "evidence": document.evidence,
         "corrections": document.corrected or {},
     }
 
 
-def _files(session: Session, document: Document) -> list[dict[str, Any]]:
+def _files(
+    session: Session, outgoing: list[int], ids: list[int]
+) -> dict[int, list[dict[str, Any]]]:
     """Inbound files are attachments of the message; outgoing ones are the files as sent."""
-    if document.direction == "out":
-        return [
+    files: dict[int, list[dict[str, Any]]] = {}
+    for f in session.scalars(
+        select(DocumentFile)
+        .where(DocumentFile.document_id.in_(outgoing))
+        .order_by(DocumentFile.document_id, DocumentFile.index)
+    ):
+        files.setdefault(f.document_id, []).append(
             {"name": f.name, "sha256": f.sha256, "size": f.size, "mime": f.mime, "role": f.role,
              "signed": f.signed}
-            for f in session.scalars(
-                select(DocumentFile)
-                .where(DocumentFile.document_id == document.id)
-                .order_by(DocumentFile.index)
-            )
-        ]  # fmt: skip
-    return [
-        {"name": a.name, "sha256": a.sha256, "size": a.size, "mime": a.detected_type,
-         "role": a.role}
-        for a in session.scalars(
-            select(Attachment)
-            .where(Attachment.document_id == document.id)
-            .order_by(Attachment.index)
-        )
-    ]  # fmt: skip
+        )  # fmt: skip
+    inbound = sorted(set(ids) - set(outgoing))
+    for a in session.scalars(
+        select(Attachment)
+        .where(Attachment.document_id.in_(inbound))
+        .order_by(Attachment.document_id, Attachment.index)
+    ):
+        assert a.document_id is not None
+        files.setdefault(a.document_id, []).append(
+            {"name": a.name, "sha256": a.sha256, "size": a.size, "mime": a.detected_type,
+             "role": a.role}
+        )  # fmt: skip
+    return files
 
 
-def _assignments(session: Session, document_id: int) -> list[dict[str, Any]]:
+def _assignments(session: Session, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     """CONTRACT's shape, lead first: {"assignee", "role", "deadline", "status", "rule"}."""
     order = {"lead": 0, "cooperate": 1, "inform": 2}
-    rows = session.scalars(select(Assignment).where(Assignment.document_id == document_id))
-    return [
-        {"assignee": a.assignee, "role": a.role,
-         "deadline": a.deadline.isoformat() if a.deadline else None,
-         "status": a.status, "rule": a.rule}
-        for a in sorted(rows, key=lambda a: (order.get(a.role, 9), a.id))
-    ]  # fmt: skip
+    rows = session.scalars(select(Assignment).where(Assignment.document_id.in_(ids)))
+    found: dict[int, list[dict[str, Any]]] = {}
+    for a in sorted(rows, key=lambda a: (order.get(a.role, 9), a.id)):
+        found.setdefault(a.document_id, []).append(
+            {"assignee": a.assignee, "role": a.role,
+             "deadline": a.deadline.isoformat() if a.deadline else None,
+             "status": a.status, "rule": a.rule}
+        )  # fmt: skip
+    return found
 
 
 def documents_query(

@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "docs": "gateway.cli.docs:docs",
     "classify": "gateway.cli.classify:classify",
     "search": "gateway.cli.search:search",
+    "reindex": "gateway.cli.reindex:reindex",
     "verify": "gateway.cli.verify:verify",
     "register": "gateway.cli.register:register",
     "export": "gateway.cli.export:export",

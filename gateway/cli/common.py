@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TextIO, TypeVar
 
 import click
 
@@ -95,3 +96,8 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
         return "  ".join(v[:60].ljust(w) for v, w in zip(values, widths, strict=False)).rstrip()
 
     return "\n".join([line(headers), line(["-" * w for w in widths]), *map(line, cells)])
+
+
+def quiet_stream() -> TextIO:
+    """Where a progress bar goes when stdout is no terminal or --json is given: nowhere."""
+    return open(os.devnull, "w")  # closed at exit; click keeps it open

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import itertools
-import os
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import click
 
 from gateway.archive import spool
-from gateway.cli.common import Context, command
+from gateway.cli.common import Context, command, quiet_stream
 from gateway.intake.files import iter_sources, to_incoming
 from gateway.intake.store import Intake
 from gateway.pipeline.worker import Worker
@@ -37,7 +36,7 @@ def import_(ctx: Context, paths: tuple[Path, ...], mailbox: str | None) -> None:
     message_ids: list[int] = []
     sources = iter_sources(list(paths))
     with click.progressbar(
-        sources, label="Importing", show_pos=True, file=None if ctx.interactive else _quiet()
+        sources, label="Importing", show_pos=True, file=None if ctx.interactive else quiet_stream()
     ) as bar:
         pending = iter(bar)
         while batch := list(itertools.islice(pending, IMPORT_BATCH)):
@@ -77,11 +76,6 @@ def import_(ctx: Context, paths: tuple[Path, ...], mailbox: str | None) -> None:
         raise SystemExit(1)
 
 
-def _quiet() -> TextIO:
-    """Where the progress bar goes when stdout is no terminal or --json is given: nowhere."""
-    return open(os.devnull, "w")  # closed at exit; click keeps it open
-
-
 @command(name="process", help="Run the pipeline on pending messages.")
 @click.option("--until-idle", is_flag=True, help="Exit when nothing is left to do.")
 def process(ctx: Context, until_idle: bool) -> None:
@@ -92,8 +86,9 @@ def process(ctx: Context, until_idle: bool) -> None:
     states: Counter[str] = Counter()
     documents = 0
     with click.progressbar(
-        length=0, label="Processing", show_pos=True, file=None if ctx.interactive else _quiet()
-    ) as bar:
+        length=0, label="Processing", show_pos=True,
+        file=None if ctx.interactive else quiet_stream(),
+    ) as bar:  # fmt: skip
         while True:
             message_id = worker.claim()
             if message_id is None:

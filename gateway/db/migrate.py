@@ -19,3 +19,10 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str) -> None:
     command.upgrade(alembic_config(url), "heads")
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool,
+                   compare_to: object) -> bool:  # fmt: skip
+    """The search index tables are made by migrations only (FTS5, tsvector): never drop them."""
+    return not (type_ == "table" and reflected and compare_to is None
+                and (name or "").startswith("search_"))  # fmt: skip

@@ -11,14 +11,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.archive.lookup import document_json
+from gateway.archive.lookup import documents_json
 from gateway.archive.search.backend import (
     Hit,
     SearchBackend,
     filter_only_hits,
     number_symbol_hits,
 )
-from gateway.archive.search.entry import build_entry, load_entry
+from gateway.archive.search.entry import build_entry, load_entries
 from gateway.archive.search.postgres import PostgresSearch
 from gateway.archive.search.query import Query
 from gateway.archive.search.snippet import snippet
@@ -60,20 +60,15 @@ def find(session: Session, query: Query) -> list[Hit]:
 def search(session: Session, query: Query) -> list[dict[str, Any]]:
     """CONTRACT's document JSON for each hit, plus score, match and a highlighted snippet."""
     hits = find(session, query)
-    documents = {
-        d.id: d
-        for d in session.scalars(
-            select(Document).where(Document.id.in_([h.document_id for h in hits]))
-        )
-    }
-    results = []
-    for hit in hits:
-        item = document_json(session, documents[hit.document_id])
-        entry = load_entry(session, hit.document_id)
+    ids = [h.document_id for h in hits]
+    documents = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(ids)))}
+    items = documents_json(session, [documents[i] for i in ids])
+    entries = load_entries(session, ids)
+    for hit, item in zip(hits, items, strict=True):
+        entry = entries.get(hit.document_id)
         texts = [entry.body, entry.head, entry.meta] if entry else []
         item["score"] = round(hit.score, 6)
         item["match"] = hit.match
         item["exact"] = hit.exact
         item["snippet"] = snippet(texts, query.folded_terms)
-        results.append(item)
-    return results
+    return items

@@ -6,6 +6,8 @@ Matching is word by word on folded words, so "duong" marks "đường" in the or
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from gateway.archive.search.fold import WORD, key
 
 WINDOW = 24  # words shown
@@ -13,9 +15,15 @@ BEFORE = 6  # words of context before the first match
 MARK = ("**", "**")
 
 
+@lru_cache(maxsize=65536)
+def _word_key(word: str) -> str:
+    # A page of 20 snippets folds thousands of words drawn from a small vocabulary.
+    return key(word)
+
+
 def _spans(text: str, terms: tuple[tuple[str, ...], ...]) -> list[tuple[int, int, int]]:
     """(first word, last word + 1, term index) for every occurrence of a term."""
-    tokens = [key(m.group()) for m in WORD.finditer(text)]
+    tokens = [_word_key(w) for w in WORD.findall(text)]
     found = []
     for t, term in enumerate(terms):
         n = len(term)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+from gateway.db.migrate import include_object
 from gateway.db.models import Base
 
 config = context.config
@@ -21,6 +22,7 @@ else:
         context.configure(
             connection=connection,
             target_metadata=Base.metadata,
+            include_object=include_object,
             render_as_batch=connection.dialect.name == "sqlite",
         )
         with context.begin_transaction():
