@@ -8,10 +8,13 @@ import click
 
 from gateway.archive.search import rebuild
 from gateway.cli.common import Context, command, quiet_stream
+from gateway.pipeline.stored_text import main_file_texts
 
 
 @command(name="reindex", help="Rebuild the search index from the documents and messages.")
-def reindex(ctx: Context) -> None:
+@click.option("--reread", is_flag=True,
+              help="Read each document's text again from its stored file (slower).")  # fmt: skip
+def reindex(ctx: Context, reread: bool) -> None:
     app = ctx.app
     app.require_initialised()
     started = time.monotonic()
@@ -22,7 +25,10 @@ def reindex(ctx: Context) -> None:
             length=total, label="Re-indexing", show_pos=True,
             file=None if ctx.interactive else quiet_stream(),
         ) as bar:  # fmt: skip
-            done = rebuild.reindex(session, bar.update)
+            if reread:
+                done = rebuild.reindex(session, bar.update, main_file_texts(app.blobs))
+            else:
+                done = rebuild.reindex(session, bar.update)
     seconds = round(time.monotonic() - started, 1)
     data = {"documents": done.documents, "with_text": done.with_text, "seconds": seconds}
     ctx.emit(

@@ -173,11 +173,19 @@ def _document(group: Group, message: ParsedMessage, catalogue: Catalogue) -> Fou
         urgency=reading.urgency,
         secrecy=reading.secrecy,
         evidence=evidence,
-        # What was read of the main file (its first pages) goes to the search index.
+        # What was read of the main file (its first pages); the read_text step adds the rest.
         text=group.main.text.text,
+        text_from_page=_unread_from(group.main.text),
     )
     _marks_from_subject(doc, message, catalogue, header_read=group.main.reading.official)
     return doc
+
+
+def _unread_from(text: DocText) -> int | None:
+    """The first PDF page classification did not read, if the file has more."""
+    if text.kind == "pdf" and not text.error and text.pages_read < text.pages:
+        return text.pages_read
+    return None
 
 
 def _marks_from_subject(

@@ -76,8 +76,10 @@ class FoundDocument:
     urgency: str | None = None
     secrecy: str | None = None
     evidence: dict[str, str] = field(default_factory=dict)
-    # The document's extracted text (main file), for the search index.
+    # The document's extracted text (main file), for routing and the search index.
     text: str = ""
+    # PDF pages of the main file not in ``text`` yet, from this 0-based page on (None: all in).
+    text_from_page: int | None = None
 
 
 @dataclass

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from gateway.archive import retention
 from gateway.archive.blobstore import LocalBlobStore
+from gateway.archive.search.entry import MAX_BODY
 from gateway.config import OrganisationConfig, Settings
 from gateway.db.models import Document, InboundMessage
 from gateway.errors import GatewayError
@@ -26,6 +27,7 @@ from gateway.pipeline.documents import find_documents
 from gateway.pipeline.message import Findings, ParsedMessage
 from gateway.pipeline.parse import parse_message
 from gateway.pipeline.register import register_documents
+from gateway.pipeline.text.extract import later_pages
 from gateway.pipeline.trust import assess_trust
 from gateway.routing.step import choose_books, route_message
 
@@ -70,6 +72,19 @@ def classify(work: Work) -> None:
     """ParsedMessage -> Findings: which parts are documents, and what each says."""
     catalogue = cached_catalogue(work.settings.path(work.settings.rules.dir))
     work.findings_ = find_documents(work.parsed, catalogue)
+
+
+def read_text(work: Work) -> None:
+    """The pages classification skipped, so that routing and search see the whole document."""
+    parts = {part.index: part for part in work.parsed.attachments}
+    for found in work.findings.documents:
+        main = next((f for f in found.files if f.role == "main"), None)
+        part = parts.get(main.part_index) if main else None
+        if found.text_from_page is None or part is None:
+            continue
+        rest = later_pages(part, found.text_from_page, MAX_BODY - len(found.text))
+        found.text = f"{found.text}\n{rest}" if rest else found.text
+        found.text_from_page = None
 
 
 def store_parts(work: Work) -> None:
@@ -134,11 +149,12 @@ def read_eml(settings: Settings, path: Path) -> tuple[ParsedMessage, Findings]:
                 raw)  # fmt: skip
     parse(work)
     classify(work)
+    read_text(work)
     return work.parsed, work.findings
 
 
 PrepareStep = Callable[[Work], None]
 RecordStep = Callable[[Work, Session, InboundMessage], None]
 
-PREPARE: tuple[PrepareStep, ...] = (parse, classify, assess, store_parts)
+PREPARE: tuple[PrepareStep, ...] = (parse, classify, read_text, assess, store_parts)
 RECORD: tuple[RecordStep, ...] = (register, record_trust, assign_retention, route)

@@ -40,6 +40,8 @@ def test_reindex_restores_lost_index_rows_and_is_idempotent(tmp_path: Path, data
     assert summary["documents"] == 2 and summary["with_text"] == 0  # the text was in the rows
     assert _numbers(config, "tang cuong cai cach") == before  # the summary is in the register
     assert _numbers(config, "01-KH/HU") == ["01-KH/HU"]
+    reread = run_json(config, "reindex", "--reread")
+    assert (reread["documents"], reread["with_text"]) == (2, 2)  # read from the stored PDFs
     again = run(config, "reindex").stdout.decode()
-    assert again.startswith("Re-indexed 2 documents (0 with extracted text)")
+    assert again.startswith("Re-indexed 2 documents (2 with extracted text)")
     assert _numbers(config, "tang cuong cai cach") == before

@@ -1,9 +1,9 @@
 """Rebuilding the index in bulk: from the register (``gateway reindex``) or from itself.
 
 ``reindex`` reads every document, its message and its file names again and re-creates the
-index rows; the extracted text is the one already indexed (it is kept nowhere else), so a
-document whose row was lost is found again by everything but its full text. ``refresh``
-re-derives the full-text structures from ``search_entries`` alone, for migrations that
+index rows; the extracted text is the one already indexed, or, given ``read_texts`` (`gateway
+reindex --reread`), read again from the stored files, which also restores lost rows whole.
+``refresh`` re-derives the full-text structures from ``search_entries`` alone, for migrations that
 change them. Both run in the caller's transaction, in batches, and are idempotent.
 """
 
@@ -22,6 +22,8 @@ from gateway.db.models import Document
 BATCH = 500
 
 Progress = Callable[[int], None]  # called with the number of documents just indexed
+# The text of each document read again from its stored main file (document id -> text).
+ReadTexts = Callable[[Session, list[Document]], dict[int, str]]
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,13 @@ def count_documents(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Document)) or 0
 
 
-def reindex(session: Session, progress: Progress = _ignore) -> Reindexed:
+def _keep_indexed(_session: Session, _documents: list[Document]) -> dict[int, str]:
+    return {}
+
+
+def reindex(
+    session: Session, progress: Progress = _ignore, read_texts: ReadTexts = _keep_indexed
+) -> Reindexed:
     """Index every document again from the register, the messages and the attachments."""
     backend = backend_for(session)
     backend.reset(session)
@@ -47,7 +55,7 @@ def reindex(session: Session, progress: Progress = _ignore) -> Reindexed:
     while batch := list(session.scalars(
         select(Document).where(Document.id > last).order_by(Document.id).limit(BATCH)
     )):  # fmt: skip
-        entries = build_entries(session, batch, {})
+        entries = build_entries(session, batch, read_texts(session, batch))
         backend.index_many(session, entries)
         documents += len(entries)
         with_text += sum(1 for e in entries if e.body)

@@ -8,7 +8,7 @@ from gateway.pipeline.message import Part
 from gateway.pipeline.text import legacy
 from gateway.pipeline.text.model import DocText, Line
 from gateway.pipeline.text.office import extract_docx, extract_odt
-from gateway.pipeline.text.pdf import extract_pdf
+from gateway.pipeline.text.pdf import extract_pdf, later_pages_text
 from gateway.pipeline.text.plain import extract_doc, extract_html, extract_plain
 
 PDF = "application/pdf"
@@ -78,3 +78,18 @@ def normalise(doc: DocText) -> DocText:
         for line in doc.lines
     ]
     return doc
+
+
+def later_pages(part: Part, first: int, max_chars: int) -> str:
+    """The text of a PDF's pages from ``first`` on, normalised like the rest (for the index)."""
+    return normalise(DocText("pdf", text=later_pages_text(part.data, first, max_chars))).text
+
+
+def whole_text(part: Part, max_chars: int) -> str:
+    """Everything readable in one file, every page: what the search index keeps of it."""
+    doc = extract(part)
+    text = doc.text
+    if doc.kind == "pdf" and not doc.error and doc.pages_read < doc.pages:
+        rest = later_pages(part, doc.pages_read, max_chars - len(text))
+        text = f"{text}\n{rest}" if rest else text
+    return text[:max_chars]

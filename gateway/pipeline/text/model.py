@@ -29,8 +29,9 @@ class DocText:
 
     kind: str  # pdf | docx | odt | doc | text | html | image | unknown
     lines: list[Line] = field(default_factory=list)  # first page, reading order
-    text: str = ""  # all pages
+    text: str = ""  # what was read: every page, except PDFs (see pages_read)
     pages: int = 0
+    pages_read: int = 0  # PDF pages in ``text`` (the first one or two: registration data)
     legacy: str | None = None  # "TCVN3" or "VNI" when the text was converted
     error: str | None = None  # why the text could not be read
 

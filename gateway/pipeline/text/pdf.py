@@ -37,15 +37,23 @@ class _Piece:
         return self.x + 0.5 * self.size * len(self.text)
 
 
-def extract_pdf(data: bytes) -> DocText:
+def _pages(data: bytes) -> tuple[Any, int] | str:
+    """The PDF's pages and their count, or why it cannot be opened."""
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             reader.decrypt("")
         pages = reader.pages
-        count = len(pages)
+        return pages, len(pages)
     except Exception as exc:  # pypdf raises many kinds on hostile files
-        return DocText("pdf", error=f"unreadable PDF: {type(exc).__name__}: {exc}")
+        return f"unreadable PDF: {type(exc).__name__}: {exc}"
+
+
+def extract_pdf(data: bytes) -> DocText:
+    opened = _pages(data)
+    if isinstance(opened, str):
+        return DocText("pdf", error=opened)
+    pages, count = opened
     texts: list[str] = []
     lines: list[Line] = []
     for number in range(min(count, 2)):
@@ -58,7 +66,34 @@ def extract_pdf(data: bytes) -> DocText:
             lines += _lines(pieces, float(page.mediabox.width or 595))
         except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
             log.info("PDF page %d unreadable: %s", number + 1, exc)
-    return DocText("pdf", lines=lines, text="\n".join(texts), pages=count)
+    return DocText("pdf", lines=lines, text="\n".join(texts), pages=count, pages_read=len(texts))
+
+
+def later_pages_text(data: bytes, first: int, max_chars: int) -> str:
+    """Plain text of the pages from ``first`` (0-based) on, for the search index.
+
+    Classification reads only the first page or two; the archive must find words anywhere in
+    the document, so the rest is read here, up to ``max_chars`` (a 500-page annex would only
+    bloat the index). Unreadable pages are skipped.
+    """
+    opened = _pages(data)
+    if isinstance(opened, str):
+        log.info("PDF not indexed: %s", opened)
+        return ""
+    pages, count = opened
+    texts: list[str] = []
+    size = 0
+    for number in range(first, count):
+        if size >= max_chars:
+            break
+        try:
+            text = pages[number].extract_text()
+        except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, OSError) as exc:
+            log.info("PDF page %d unreadable: %s", number + 1, exc)
+            continue
+        texts.append(text)
+        size += len(text)
+    return "\n".join(texts)[:max_chars]
 
 
 def _collector(pieces: list[_Piece]) -> Any:
