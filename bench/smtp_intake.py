@@ -17,13 +17,15 @@ One run starts, each on its own 127.0.0.1 high port:
   file before answering 250 and then discards -- what a unit would otherwise run.
 
 Each is driven by the same ``smtp-source`` load (1 and 20 sessions, 5 KB and 500 KB, sessions
-kept open with -d), the servers taking turns within each round so that background noise hits
-them alike; the table shows the median of the rounds and the ratios. The gateway's stored
-message count is checked against what was sent, and the average batch size is read from the
-database (the rows of one group commit share their ``received_at``). ``--syscalls`` then runs
-each load once more per gateway under ``strace -f -y`` and counts its fsync/fdatasync calls per
-batch by target (SQLite WAL, SQLite main file, blob files, blob directories). Finally a fresh
-daemon receives one 25 MB message and its peak RSS (VmHWM) is compared with its idle RSS.
+kept open with -d; ``--sustained COUNT`` adds a 20 x 5 KB load long enough for the gateway's
+spooler, which waits for a quiet moment or at most 5 s, to run during it), the servers taking
+turns within each round so that background noise hits them alike; the table shows the median
+of the rounds and the ratios. The gateway's stored message count is checked against what was
+sent, and the average batch size is read from the database (the rows of one group commit
+share their ``received_at``). ``--syscalls`` then runs each load once more per gateway under
+``strace -f -y`` and counts its fsync/fdatasync/syncfs calls per batch by target (SQLite WAL,
+SQLite main file, blob files, blob directories, whole filesystem). Finally a fresh daemon
+receives one 25 MB message and its peak RSS (VmHWM) is compared with its idle RSS.
 
 Everything is bounded (timeouts on every wait) and cleaned up (servers stopped, temp removed).
 """
@@ -62,11 +64,12 @@ class Load:
     sessions: int
     size: int  # smtp-source -l: payload bytes
     count: int
+    sustained: bool = False  # long enough for the gateway's spooler to run during the load
 
     @property
     def label(self) -> str:
         size = f"{self.size // 1000} KB" if self.size < 1_000_000 else f"{self.size // 10**6} MB"
-        return f"{self.sessions:>2} x {size}"
+        return f"{self.sessions:>2} x {size}" + (f" x {self.count}" if self.sustained else "")
 
 
 FULL_LOADS = [
@@ -459,8 +462,10 @@ def measure(servers: list[Server], loads: list[Load], rounds: int, results: Resu
                 )
 
 
-def sync_kind(target: str) -> str:
-    """What an fsync/fdatasync of ``target`` (strace -y's fd path) makes durable."""
+def sync_kind(call: str, target: str) -> str:
+    """What a flush call on ``target`` (strace -y's fd path) makes durable."""
+    if call == "syncfs":
+        return "fs"
     if target.endswith("-wal"):
         return "wal"
     if target.endswith(".sqlite3"):
@@ -480,23 +485,24 @@ def count_syscalls(servers: list[Server], loads: list[Load], results: Results) -
         for load in loads:
             trace = server.work / f"{server.name}.strace"
             strace = subprocess.Popen(
-                ["strace", "-f", "-y", "-qq", "-e", "trace=fsync,fdatasync", "-o", str(trace),
-                 "-p", str(server.pid)],
+                ["strace", "-f", "-y", "-qq", "-e", "trace=fsync,fdatasync,syncfs",
+                 "-o", str(trace), "-p", str(server.pid)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
             time.sleep(1.0)  # strace attaches to every thread
             last_id = server.last_id()
             smtp_source(server.port, load)
-            time.sleep(1.5)  # let the spooler's pass (after its linger) show too
+            time.sleep(3.0)  # let the spooler's passes (once intake is quiet) show too
             strace.send_signal(signal.SIGINT)
             strace.wait(30)
             batches = max(server.batches_since(last_id), 1)
             counts: dict[str, float] = {}
             for line in trace.read_text(errors="replace").splitlines():
-                if "fsync(" not in line and "fdatasync(" not in line:
+                call = next((c for c in ("fdatasync", "syncfs", "fsync") if f"{c}(" in line), "")
+                if not call:
                     continue
                 target = line.partition("<")[2].partition(">")[0]
-                kind = sync_kind(target)
+                kind = sync_kind(call, target)
                 counts[kind] = counts.get(kind, 0) + 1
             counts = {kind: n / batches for kind, n in counts.items()}
             counts["msg/batch"] = load.count / batches
@@ -552,6 +558,8 @@ def report(servers: list[Server], loads: list[Load], results: Results) -> str:
     # Ratios of each gateway (the gateway, gw-nospool, gw-before) to the two baselines.
     pairs = [(gw, base) for gw in names if gw.startswith("g") for base in ("noop-stock", "postfix")]
     pairs = [(gw, base) for gw, base in pairs if base in names]
+    if "gw-before" in names:  # --compare: this version against the other checkout
+        pairs.append(("gateway", "gw-before"))
     ratio_names = [f"{gw} / {base}" for gw, base in pairs]
     header = f"| load (sessions x size) | {' | '.join(names + ratio_names)} |"
     lines = [header, "|" + "---|" * (len(names) + len(pairs) + 1)]
@@ -578,7 +586,7 @@ def report(servers: list[Server], loads: list[Load], results: Results) -> str:
             ]
             lines.append(f"| {load.label} | {' | '.join(cells)} |")
     if results.syscalls:
-        kinds = ["wal", "db", "blob", "dir", "other"]
+        kinds = ["wal", "db", "blob", "dir", "fs", "other"]
         lines.append("")
         lines.append(f"| gateway | load | msg/batch | {' | '.join(kinds)} |  (calls per batch)")
         lines.append("|" + "---|" * (len(kinds) + 3))
@@ -618,6 +626,10 @@ def main() -> int:
     parser.add_argument("--syscalls", action="store_true", help="count fsyncs per batch (strace)")
     parser.add_argument("--no-memory", action="store_true", help="skip the 25 MB memory check")
     parser.add_argument("--sizes", help="message sizes to load, e.g. 5000 or 5000,50000,500000")
+    parser.add_argument(
+        "--sustained", type=int, metavar="COUNT",
+        help="add 20 x 5 KB with COUNT messages: longer than the spooler's deferral (5 s)",
+    )  # fmt: skip
     parser.add_argument("--serve-noop", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--fast", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -642,6 +654,8 @@ def main() -> int:
             count = max(100, min(2000, 10_000_000 // size)) // (10 if args.quick else 1)
             known += [Load(20, size, count), Load(1, size, max(count // 5, 10))]
         loads = known
+    if args.sustained:
+        loads = [*loads, Load(20, 5_000, args.sustained, sustained=True)]
     rounds = args.rounds or (1 if args.quick else 3)
     print(machine(), flush=True)
 

@@ -5,13 +5,15 @@ sequence (the file's data, its directory entry, then the database commit); Postf
 Intake therefore commits the raw bytes of a message up to ``storage.spool_max`` bytes into
 ``raw_spool`` in the same transaction as its rows: one commit, one flush, and the 250 still
 means "raw bytes and row are durable". The spooler moves the bytes into the blob store off
-the critical path, many at a time.
+the critical path, many at a time: once intake has been quiet for a moment (or at the latest
+a few seconds after a commit), with two syncfs(2) calls per pass where the system has them.
 
 The invariant (principle 1): the bytes of a blob row are in the blob store, in the spool, or
 in both, never in neither. The spooler deletes a spool row only in a transaction after the one
-in which it read it, and only once ``put_many`` has made the blob file durable (data fsync,
-rename, directory fsync; files that were already there are fsync'd again, in case their
-writer had not finished). A crash anywhere leaves the row, the file, or both; the next pass
+in which it read it, and only once ``put_many`` has made the blob file durable (data flushed
+before the rename, the name flushed after it, by syncfs or by fsyncs of each file and
+directory; files that were already there are flushed again, in case their writer had not
+finished). A crash anywhere leaves the row, the file, or both; the next pass
 (``gateway serve``, ``gateway init``, ``gateway process``) finishes the move, idempotently.
 
 Readers use ``read_raw`` / ``open_raw``: the blob store first (where almost everything is),
@@ -23,6 +25,7 @@ from __future__ import annotations
 import io
 import logging
 import threading
+import time
 from typing import BinaryIO
 
 from sqlalchemy import delete, select
@@ -36,7 +39,8 @@ from gateway.errors import NotFound
 log = logging.getLogger(__name__)
 
 SPOOL_BATCH = 256  # rows moved per pass: one put_many (two flush rounds) and one delete commit
-LINGER_SECONDS = 0.5  # the background spooler waits this long after a wake-up, to move more
+QUIET_SECONDS = 0.5  # the background spooler moves raws once intake has been quiet this long,
+MAX_DEFER_SECONDS = 5.0  # or at the latest this long after the first commit it was told of,
 IDLE_SECONDS = 10.0  # and looks anyway this often (IMAP intake, rows of another process)
 
 
@@ -87,7 +91,7 @@ def spool_out(db: Database, blobs: LocalBlobStore, limit: int = SPOOL_BATCH) -> 
         ).all()
     if not rows:
         return 0
-    stored = blobs.put_many((data for _, data in rows), sync_existing=True)
+    stored = blobs.put_many((data for _, data in rows), sync_existing=True, whole_fs=True)
     moved = []
     for (sha256, _), blob in zip(rows, stored, strict=True):
         if blob.sha256 == sha256:
@@ -116,13 +120,17 @@ class Spooler:
         self.blobs = blobs
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._last_wake = 0.0  # time.monotonic() of the latest commit we were told of
         self._thread = threading.Thread(target=self._run, name="spooler", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
     def wake(self) -> None:
-        self._wake.set()
+        """Called by the committer after every commit: cheap, no thread switch when busy."""
+        self._last_wake = time.monotonic()
+        if not self._wake.is_set():
+            self._wake.set()
 
     def stop(self) -> None:
         """Stop after the current pass; what is still spooled waits for the next start."""
@@ -133,13 +141,30 @@ class Spooler:
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.wait(IDLE_SECONDS)
-            self._wake.clear()
-            # Linger: under load, one pass then moves hundreds of raws with two flush rounds
-            # and one commit, instead of competing with every intake commit for the disk.
-            if self._stop.wait(LINGER_SECONDS):
+            if not self._wait_for_quiet():
                 break
+            self._wake.clear()  # commits from now on ask for another pass
             try:
                 while spool_out(self.db, self.blobs) == SPOOL_BATCH:
                     pass  # a full pass: more are waiting, no linger
             except Exception as exc:  # disk or database trouble: the rows wait, nothing lost
                 log.error("spooler: cannot move raws to the blob store: %s", exc)
+
+    def _wait_for_quiet(self) -> bool:
+        """Wait until no commit came for QUIET_SECONDS, or MAX_DEFER_SECONDS passed.
+
+        Why: a pass writes and flushes hundreds of files and commits a delete; run while
+        SMTP sessions are waiting for their own commits, it takes the disk and the GIL from
+        them. Mail comes in bursts: moving the raws in the gaps costs the senders nothing,
+        and the deadline bounds how much can pile up in the spool under sustained load
+        (the raws are durable there meanwhile). It sleeps in QUIET_SECONDS steps rather
+        than waking on every commit. False when the spooler is being stopped.
+        """
+        deadline = time.monotonic() + MAX_DEFER_SECONDS
+        while True:
+            now = time.monotonic()
+            quiet_at = self._last_wake + QUIET_SECONDS
+            if now >= quiet_at or now >= deadline:
+                return not self._stop.is_set()
+            if self._stop.wait(min(quiet_at, deadline) - now):
+                return False

@@ -18,7 +18,8 @@ from email.parser import BytesHeaderParser
 from pathlib import Path
 
 from gateway.config import Settings
-from gateway.intake.store import HEADER_END, IncomingMail
+from gateway.intake.headers import HEADER_END
+from gateway.intake.store import IncomingMail
 
 ADDRESS_HEADERS = ("delivered-to", "x-original-to", "envelope-to", "to", "cc")
 

@@ -9,8 +9,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import ssl
+from email._header_value_parser import get_addr_spec, get_angle_addr
+from email.errors import HeaderParseError
 from typing import Any
 
 from aiosmtpd.smtp import MISSING, SMTP, Envelope, Session
@@ -58,7 +61,7 @@ class IntakeHandler:
             peer=peer[0] if isinstance(peer, tuple) else str(peer),
         )
         try:
-            stored = await asyncio.wrap_future(self.committer.submit(mail))
+            stored = await self.committer.store(mail)
         except StorageError as exc:
             log.error("message from %s not stored, answered 451: %s", mail.peer, exc)
             return TEMPORARY_FAILURE
@@ -86,6 +89,19 @@ class IntakeSMTP(SMTP):
     """
 
     line_length_limit = 1 << 20  # StreamReader limit: command lines, and the DATA chunk size
+
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        """aiosmtpd's MAIL/RCPT address parsing, with the parse of the argument memoised.
+
+        The stock method defines a typing.Protocol class on every call and runs the email
+        header parser: about 80 µs per MAIL and per RCPT, 40% of the event loop's CPU under
+        load, for arguments that repeat (the same few senders and official mailboxes).
+        """
+        address, rest = parse_address(arg) if len(arg) <= MEMO_MAX else _parse_address(arg)
+        limit = self.local_part_limit
+        if address and limit and len(address.rpartition("@")[0]) > limit:
+            return None, None
+        return address, rest
 
     async def smtp_DATA(self, arg: str) -> None:
         if not _fast_data_supported(self):
@@ -124,6 +140,26 @@ class IntakeSMTP(SMTP):
         status = await self._call_handler_hook("DATA")
         self._set_post_data_state()  # type: ignore[no-untyped-call]
         await self.push("250 OK" if status is MISSING else status)
+
+
+MEMO_MAX = 512  # longer MAIL/RCPT arguments are parsed each time (bounded memo memory)
+
+
+def _parse_address(arg: str) -> tuple[str | None, str | None]:
+    """(address, rest of the line) as aiosmtpd 1.4 parses it; (None, None) when invalid."""
+    if not arg:
+        return "", ""
+    try:
+        if arg.lstrip().startswith("<"):
+            angle, rest = get_angle_addr(arg)
+            return angle.addr_spec, rest
+        spec, rest = get_addr_spec(arg)
+        return spec.addr_spec, rest
+    except HeaderParseError:
+        return None, None
+
+
+parse_address = functools.lru_cache(maxsize=4096)(_parse_address)
 
 
 # What the fast path relies on in aiosmtpd (1.4.x) besides the public StreamReader API.

@@ -10,6 +10,8 @@ and the limit-overrun path are exercised. Finally swaks talks to the gateway's o
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import hashlib
 import random
 import shutil
 import socket
@@ -28,10 +30,11 @@ from sqlalchemy import select
 
 from gateway.app import App
 from gateway.archive.spool import read_raw
-from gateway.db.models import Blob, Delivery, InboundMessage
+from gateway.db.models import Blob, Delivery, InboundMessage, RawSpool
 from gateway.intake.batching import GroupCommitter
+from gateway.intake.headers import summarise_headers
 from gateway.intake.smtp import IntakeSMTP, read_data, start_smtp_server
-from gateway.intake.store import IncomingMail, Intake, summarise_headers
+from gateway.intake.store import IncomingMail, Intake
 from tests.support.gateway_process import free_port
 from tests.support.settings import PARTY_MAILBOX, STATE_MAILBOX, make_settings
 
@@ -470,8 +473,8 @@ def test_swaks_message_with_dots_stored_byte_for_byte(
 # ----------------------------------------------------------------- group commit: batched rows
 
 
-def _store_rounds(folder: Path, batched: bool) -> tuple[Any, ...]:
-    settings = make_settings(folder)
+def _store_rounds(folder: Path, batched: bool, database_url: str = "") -> tuple[Any, ...]:
+    settings = make_settings(folder, database_url)
     app = App(settings)
     app.init()
     intake = Intake(settings, app.db, app.blobs)
@@ -479,42 +482,57 @@ def _store_rounds(folder: Path, batched: bool) -> tuple[Any, ...]:
     raws = [b"Message-ID: <%d@x>\r\nSubject: s\r\n\r\nbody %d" % (i % 4, i % 3) for i in range(12)]
     raws += [b"no message id %d" % (i % 2) for i in range(3)]
     mailboxes = [[PARTY_MAILBOX], [STATE_MAILBOX], [PARTY_MAILBOX, STATE_MAILBOX.upper()], []]
+    received = dt.datetime(2026, 11, 23, 8, 30, 15, 123456, tzinfo=dt.UTC)
     results = []
     try:
-        for _ in range(3):
+        for round_ in range(3):
             mails = [
-                IncomingMail(rng.choice(raws), rng.choice(mailboxes), "smtp", peer="192.0.2.1")
+                IncomingMail(rng.choice(raws), rng.choice(mailboxes), "smtp", peer="192.0.2.1",
+                             received_at=received + dt.timedelta(minutes=round_))
                 for _ in range(10)
-            ]
-            shas = [blob.sha256 for blob in app.blobs.put_many(m.raw for m in mails)]
+            ]  # fmt: skip
+            shas = [blob.sha256 for blob in app.blobs.put_many(m.raw for m in mails[5:])]
+            shas = [hashlib.sha256(m.raw).hexdigest() for m in mails[:5]] + shas
+            spool = {sha: m.raw for sha, m in zip(shas[:5], mails, strict=False)}  # one flush
             summaries = [summarise_headers(m.raw) for m in mails]
             with app.db.transaction() as session:
                 if batched:
-                    results.append(intake._record_batch(session, mails, shas, summaries))
+                    results.append(intake._record_batch(session, mails, shas, summaries, spool))
                 else:
                     rows = zip(mails, shas, summaries, strict=True)
-                    results.append([intake._record(session, *args) for args in rows])
+                    results.append([intake._record(session, *args, spool) for args in rows])
         with app.db.transaction() as session:
             messages = [
                 (m.id, m.organisation_id, m.mailbox, m.dedupe_key, m.raw_sha256, m.size,
-                 m.subject, m.state, m.attempts, m.message_id, m.envelope_from)
+                 m.subject, m.state, m.attempts, m.message_id, m.envelope_from, m.received_at)
                 for m in session.scalars(select(InboundMessage).order_by(InboundMessage.id))
             ]  # fmt: skip
             deliveries = [
-                (d.id, d.message_id, d.mailbox, d.raw_sha256, d.peer, d.source)
+                (d.id, d.message_id, d.mailbox, d.raw_sha256, d.peer, d.source, d.received_at)
                 for d in session.scalars(select(Delivery).order_by(Delivery.id))
             ]
             blobs = sorted((b.sha256, b.size) for b in session.scalars(select(Blob)))
+            spooled = sorted((r.sha256, r.data) for r in session.scalars(select(RawSpool)))
+            # As stored (SQLite keeps datetimes as text): the same representation too.
+            stored_times = session.connection().exec_driver_sql(
+                "SELECT m.received_at, d.received_at FROM inbound_messages m"
+                " JOIN deliveries d ON d.message_id = m.id ORDER BY d.id"
+            ).all()
     finally:
         app.close()
-    return results, messages, deliveries, blobs
+    return results, messages, deliveries, blobs, spooled, stored_times
 
 
-def test_batched_record_same_rows_as_one_by_one(tmp_path: Path) -> None:
+def test_batched_record_same_rows_as_one_by_one(
+    tmp_path: Path, database_url: str, request: pytest.FixtureRequest
+) -> None:
     """A batch (repeats, two organisations, no mailbox) gives the rows and results of _record."""
     (tmp_path / "one").mkdir()
     (tmp_path / "batch").mkdir()
-    one_by_one = _store_rounds(tmp_path / "one", batched=False)
-    batched = _store_rounds(tmp_path / "batch", batched=True)
+    one_by_one = _store_rounds(tmp_path / "one", False, database_url)
+    if database_url:  # PostgreSQL: the same database again, emptied, ids restarted
+        request.getfixturevalue("postgres").empty()
+    batched = _store_rounds(tmp_path / "batch", True, database_url)
     assert batched == one_by_one
     assert any(stored.duplicate for stored in batched[0][0])  # repeats within a batch
+    assert batched[4]  # spooled raws were compared too

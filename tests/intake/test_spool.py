@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import hashlib
+import os
 import time
 from pathlib import Path
 
@@ -10,11 +13,12 @@ import pytest
 from sqlalchemy import func, select, update
 
 from gateway.app import App
-from gateway.archive import spool
+from gateway.archive import blobstore, spool
+from gateway.archive.blobstore import LocalBlobStore
 from gateway.archive.spool import Spooler, read_raw
 from gateway.archive.verify import verify
 from gateway.db.models import InboundMessage, RawSpool
-from gateway.errors import NotFound
+from gateway.errors import NotFound, StorageError
 from gateway.intake.store import ImapOrigin, IncomingMail, Intake, Stored
 from tests.support.gateway_process import run
 from tests.support.mailgen import official_email
@@ -160,3 +164,92 @@ def test_background_spooler_empties_the_spool(app: App):
     assert all(app.blobs.exists(sha) for sha in shas)
     with app.db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(RawSpool)) == 0
+
+
+def _wake_until(spooler: Spooler, app: App, stop_waking: float) -> bool:
+    """Wake the spooler like a busy committer until ``stop_waking``; True if it moved."""
+    while time.monotonic() < stop_waking:
+        spooler.wake()
+        if not _spooled(app):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_spooler_waits_for_a_quiet_moment(app: App, monkeypatch: pytest.MonkeyPatch):
+    """While commits keep coming the spooler stays out of the way; once quiet, it moves."""
+    monkeypatch.setattr(spool, "QUIET_SECONDS", 3.0)
+    monkeypatch.setattr(spool, "MAX_DEFER_SECONDS", 600.0)
+    _store(app, official_email(12))
+    spooler = Spooler(app.db, app.blobs)
+    spooler.start()
+    try:
+        assert not _wake_until(spooler, app, time.monotonic() + 1.0)  # busy: deferred
+        deadline = time.monotonic() + 30
+        while _spooled(app) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        spooler.stop()
+    assert _spooled(app) == []
+
+
+def test_spooler_moves_by_its_deadline_under_sustained_load(
+    app: App, monkeypatch: pytest.MonkeyPatch
+):
+    """Commits that never pause do not keep raws in the spool past MAX_DEFER_SECONDS."""
+    monkeypatch.setattr(spool, "QUIET_SECONDS", 600.0)
+    monkeypatch.setattr(spool, "MAX_DEFER_SECONDS", 0.5)
+    _store(app, official_email(13))
+    spooler = Spooler(app.db, app.blobs)
+    spooler.start()
+    try:
+        assert _wake_until(spooler, app, time.monotonic() + 30)
+    finally:
+        spooler.stop()
+
+
+def test_whole_filesystem_flush_and_its_fallback_store_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """put_many(whole_fs=True): syncfs where there is one, else fsync per file; same blobs."""
+    datas = [b"first", b"second", b"first"]
+    with_syncfs = LocalBlobStore(tmp_path / "a")
+    with_syncfs.create()
+    calls: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: calls.append(fd) or real_fsync(fd))
+    stored = with_syncfs.put_many(datas, whole_fs=True)
+    if blobstore._syncfs is not None:  # Linux: two syncfs, no fsync at all
+        assert calls == []
+    monkeypatch.setattr(blobstore, "_syncfs", None)
+    without = LocalBlobStore(tmp_path / "b")
+    without.create()
+    calls.clear()
+    assert without.put_many(datas, whole_fs=True) == stored
+    assert len(calls) >= 2 + 2  # two files, then their directories
+    assert list(with_syncfs) == list(without) == sorted({s.sha256 for s in stored})
+    assert [without.read(s.sha256) for s in stored] == datas
+
+
+def test_syncfs_error_fails_the_put_and_leaves_no_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A writeback error reported by syncfs is a StorageError; no blob name appears."""
+
+    def failing_syncfs(fd: int) -> int:
+        ctypes.set_errno(errno.EIO)
+        return -1
+
+    monkeypatch.setattr(blobstore, "_syncfs", failing_syncfs)
+    blobs = LocalBlobStore(tmp_path / "blobs")
+    blobs.create()
+    with pytest.raises(StorageError):
+        blobs.put_many([b"data"], whole_fs=True)
+    assert list(blobs) == []
+    assert list(blobs.tmp.iterdir()) == []
+
+
+def test_sync_filesystem_says_when_it_cannot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Without syncfs (other systems) sync_filesystem answers False, so callers fsync."""
+    monkeypatch.setattr(blobstore, "_syncfs", None)
+    assert blobstore.sync_filesystem(tmp_path) is False

@@ -102,3 +102,14 @@ def test_unknown_mailbox_is_refused_without_storing(app: App):
             IncomingMail(raw=official_email(6), mailboxes=["x@elsewhere.vn"], source="file")
         )
     assert _count(app, InboundMessage) == 0
+
+
+def test_dedupe_lookup_searches_the_unique_index(app: App):
+    """The batch's message look-up uses (organisation_id, dedupe_key), never a whole scan."""
+    if app.db.is_postgresql:
+        pytest.skip("SQLite's query plan")
+    sql, params = Intake(app.settings, app.db, app.blobs).rows.message_ids_sql([1, 2], ["a", "b"])
+    with app.db.transaction() as session:
+        cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+        plan = " ".join(str(row) for row in cursor.execute("EXPLAIN QUERY PLAN " + sql, params))
+    assert "SEARCH" in plan and "organisation_id=? AND dedupe_key=?" in plan

@@ -1,0 +1,126 @@
+"""The batched intake rows, written with plain DB-API statements inside the session's transaction.
+
+Why: every SQLAlchemy Core execution costs about 100 µs of CPU (cache key, compiled-statement
+context, result set-up) before the database does anything. A batch needs seven of them, so a
+batch of one message (one sending session) spent about 1.3 ms in SQLAlchemy and 0.3 ms in
+SQLite and its flush; the event loop waits for that, holding nothing but needing the GIL.
+
+The statements are fixed and plain, so they run on the session's own DB-API connection: the
+transaction (SQLite ``BEGIN IMMEDIATE``), the commit, the rollback and the mapping of errors
+to StorageError stay where they were. Values go through each column type's bind processor for
+the dialect, so what is stored is exactly what SQLAlchemy would store (tests compare the
+rows with the ORM path); DB-API errors are wrapped into SQLAlchemy's exceptions (an
+``IntegrityError`` still tells ``store_batch`` to retry).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from gateway.db.models import Blob, Delivery, InboundMessage, RawSpool
+
+Row = Mapping[str, object]
+Cursor = Any  # a DB-API 2 cursor (sqlite3 or psycopg)
+
+
+class RowWriter:
+    """The intake statements for one dialect (SQLite or PostgreSQL); stateless, shareable."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self._marker = ":{}" if dialect.name == "sqlite" else "%({})s"
+        self._processors: dict[tuple[str, str], Callable[[Any], Any] | None] = {}
+
+    def cursor(self, session: Session) -> Cursor:
+        """A DB-API cursor on the session's connection, inside its transaction (begun)."""
+        dbapi_connection = session.connection().connection.driver_connection
+        assert dbapi_connection is not None
+        return dbapi_connection.cursor()
+
+    def known_blobs(self, cursor: Cursor, shas: Sequence[str]) -> set[str]:
+        """The digests among ``shas`` that already have a blob row."""
+        if not shas:
+            return set()
+        sql, params = self._in_list("SELECT sha256 FROM blobs WHERE sha256", "s", shas)
+        return {sha for (sha,) in self._run(cursor, sql, params)}
+
+    def message_ids(
+        self, cursor: Cursor, org_ids: Sequence[int], keys: Sequence[str]
+    ) -> dict[tuple[int, str], int]:
+        """(organisation id, dedupe key) -> message id, for the messages stored under keys."""
+        if not org_ids or not keys:
+            return {}
+        sql, params = self.message_ids_sql(org_ids, keys)
+        return {(org_id, key): id_ for id_, org_id, key in self._run(cursor, sql, params)}
+
+    def message_ids_sql(
+        self, org_ids: Sequence[int], keys: Sequence[str]
+    ) -> tuple[str, dict[str, object]]:
+        # With the organisations in the condition the unique index (organisation_id,
+        # dedupe_key) is searched; on dedupe_key alone it would be scanned whole.
+        orgs_sql, org_params = self._in_list("organisation_id", "o", org_ids)
+        keys_sql, key_params = self._in_list("dedupe_key", "k", sorted(set(keys)))
+        sql = f"SELECT id, organisation_id, dedupe_key FROM inbound_messages WHERE {orgs_sql}"
+        return f"{sql} AND {keys_sql}", {**org_params, **key_params}
+
+    def insert_blobs(self, cursor: Cursor, rows: Sequence[Row]) -> None:
+        self._insert(cursor, Blob.__table__, rows)  # type: ignore[arg-type]
+
+    def insert_spool(self, cursor: Cursor, rows: Sequence[Row]) -> None:
+        self._insert(cursor, RawSpool.__table__, rows)  # type: ignore[arg-type]
+
+    def insert_messages(self, cursor: Cursor, rows: Sequence[Row]) -> None:
+        self._insert(cursor, InboundMessage.__table__, rows)  # type: ignore[arg-type]
+
+    def insert_deliveries(self, cursor: Cursor, rows: Sequence[Row]) -> None:
+        self._insert(cursor, Delivery.__table__, rows)  # type: ignore[arg-type]
+
+    def _insert(self, cursor: Cursor, table: Table, rows: Sequence[Row]) -> None:
+        """One executemany of rows that all have the same keys (column names)."""
+        if not rows:
+            return
+        names = list(rows[0])
+        columns = ", ".join(names)
+        values = ", ".join(self._marker.format(name) for name in names)
+        sql = f"INSERT INTO {table.name} ({columns}) VALUES ({values})"
+        processors = [(name, self._processor(table, name)) for name in names]
+        params = [
+            {name: process(row[name]) if process else row[name] for name, process in processors}
+            for row in rows
+        ]
+        self._run(cursor, sql, params, many=True)
+
+    def _processor(self, table: Table, name: str) -> Callable[[Any], Any] | None:
+        """The column type's bind processor (e.g. UTC datetimes, binary) for this dialect."""
+        key = (table.name, name)
+        if key not in self._processors:
+            self._processors[key] = table.c[name].type.bind_processor(self.dialect)
+        return self._processors[key]
+
+    def _in_list(
+        self, column: str, prefix: str, values: Iterable[object]
+    ) -> tuple[str, dict[str, object]]:
+        params = {f"{prefix}{i}": value for i, value in enumerate(values)}
+        markers = ", ".join(self._marker.format(name) for name in params)
+        return f"{column} IN ({markers})", params
+
+    def _run(
+        self, cursor: Cursor, sql: str, params: Any, many: bool = False
+    ) -> list[tuple[Any, ...]]:
+        """Execute on the transaction's DB-API cursor; the rows, if any."""
+        try:
+            if many:
+                cursor.executemany(sql, params)
+                return []
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+        except self.dialect.loaded_dbapi.Error as exc:
+            raise DBAPIError.instance(  # the SQLAlchemy exception Core would have raised
+                sql, params, exc, self.dialect.loaded_dbapi.Error, dialect=self.dialect
+            ) from exc
