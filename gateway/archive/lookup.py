@@ -110,21 +110,45 @@ def document_json(session: Session, document: Document) -> dict[str, Any]:
 def documents_json(session: Session, documents: Sequence[Document]) -> list[dict[str, Any]]:
     """CONTRACT's document JSON for each document, read in one query per table (a search
     page or a register listing would otherwise cost five queries a document)."""
-    ids = [d.id for d in documents]
     orgs = _by_id(session, Organisation, {d.organisation_id for d in documents})
     books = _by_id(session, RegisterBook, {d.book_id for d in documents})
     messages = _by_id(session, InboundMessage, {d.message_id for d in documents if d.message_id})
-    files = _files(session, [d.id for d in documents if d.direction == "out"], ids)
-    assignments = _assignments(session, ids)
-    return [
-        _document_json(d, orgs[d.organisation_id], books[d.book_id],
-                       messages.get(d.message_id) if d.message_id else None,
-                       files.get(d.id, []), assignments.get(d.id, []))
+    return _with_files_and_assignments(session, [
+        (d, orgs[d.organisation_id], books[d.book_id],
+         messages.get(d.message_id) if d.message_id else None)
         for d in documents
-    ]  # fmt: skip
+    ])  # fmt: skip
+
+
+def documents_json_by_id(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """``documents_json`` for document ids, in their order: the document with its
+    organisation, book and message in one joined query (a search page's round trips count)."""
+    rows = session.execute(
+        select(Document, Organisation, RegisterBook, InboundMessage)
+        .join(Organisation, Organisation.id == Document.organisation_id)
+        .join(RegisterBook, RegisterBook.id == Document.book_id)
+        .outerjoin(InboundMessage, InboundMessage.id == Document.message_id)
+        .where(Document.id.in_(ids))
+    )
+    found: dict[int, Loaded] = {row[0].id: (row[0], row[1], row[2], row[3]) for row in rows}
+    return _with_files_and_assignments(session, [found[i] for i in ids if i in found])
+
+
+Loaded = tuple[Document, Organisation, RegisterBook, InboundMessage | None]
+
+
+def _with_files_and_assignments(session: Session, loaded: list[Loaded]) -> list[dict[str, Any]]:
+    ids = [document.id for document, *_ in loaded]
+    outgoing = [document.id for document, *_ in loaded if document.direction == "out"]
+    files = _files(session, outgoing, ids)
+    assignments = _assignments(session, ids)
+    return [_document_json(d, org, book, message, files.get(d.id, []), assignments.get(d.id, []))
+            for d, org, book, message in loaded]  # fmt: skip
 
 
 def _by_id(session: Session, model: type[M], ids: set[int]) -> dict[int, M]:
+    if not ids:
+        return {}
     return {row.id: row for row in session.scalars(select(model).where(model.id.in_(ids)))}
 
 
@@ -182,21 +206,23 @@ def _files(
 ) -> dict[int, list[dict[str, Any]]]:
     """Inbound files are attachments of the message; outgoing ones are the files as sent."""
     files: dict[int, list[dict[str, Any]]] = {}
-    for f in session.scalars(
+    sent = session.scalars(
         select(DocumentFile)
         .where(DocumentFile.document_id.in_(outgoing))
         .order_by(DocumentFile.document_id, DocumentFile.index)
-    ):
+    ) if outgoing else ()
+    for f in sent:
         files.setdefault(f.document_id, []).append(
             {"name": f.name, "sha256": f.sha256, "size": f.size, "mime": f.mime, "role": f.role,
              "signed": f.signed}
         )  # fmt: skip
     inbound = sorted(set(ids) - set(outgoing))
-    for a in session.scalars(
+    received = session.scalars(
         select(Attachment)
         .where(Attachment.document_id.in_(inbound))
         .order_by(Attachment.document_id, Attachment.index)
-    ):
+    ) if inbound else ()
+    for a in received:
         assert a.document_id is not None
         files.setdefault(a.document_id, []).append(
             {"name": a.name, "sha256": a.sha256, "size": a.size, "mime": a.detected_type,
@@ -208,6 +234,8 @@ def _files(
 def _assignments(session: Session, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     """CONTRACT's shape, lead first: {"assignee", "role", "deadline", "status", "rule"}."""
     order = {"lead": 0, "cooperate": 1, "inform": 2}
+    if not ids:
+        return {}
     rows = session.scalars(select(Assignment).where(Assignment.document_id.in_(ids)))
     found: dict[int, list[dict[str, Any]]] = {}
     for a in sorted(rows, key=lambda a: (order.get(a.role, 9), a.id)):

@@ -5,7 +5,12 @@ from __future__ import annotations
 import click
 
 from gateway.archive.corrections import EDITABLE, correct
-from gateway.archive.lookup import document_json, documents_query, get_document
+from gateway.archive.lookup import (
+    document_json,
+    documents_json,
+    documents_query,
+    get_document,
+)
 from gateway.cli.common import Context, command, table
 
 
@@ -25,7 +30,7 @@ def list_(
     ctx.app.require_initialised()
     with ctx.app.db.transaction() as session:
         query = documents_query(direction=direction, year=year, org=org, status=status)
-        rows = [document_json(session, d) for d in session.scalars(query)]
+        rows = documents_json(session, list(session.scalars(query)))
     ctx.emit(rows, lambda: table(
         ["ID", "BOOK", "YEAR", "SỐ ĐẾN", "SỐ KÝ HIỆU", "LOẠI", "TÁC GIẢ", "TRÍCH YẾU", "STATUS"],
         [[d["id"], d["book"], d["year"],

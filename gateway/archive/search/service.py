@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.archive.lookup import documents_json
+from gateway.archive.lookup import documents_json_by_id
 from gateway.archive.search.backend import (
     Hit,
     SearchBackend,
@@ -61,8 +60,7 @@ def search(session: Session, query: Query) -> list[dict[str, Any]]:
     """CONTRACT's document JSON for each hit, plus score, match and a highlighted snippet."""
     hits = find(session, query)
     ids = [h.document_id for h in hits]
-    documents = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(ids)))}
-    items = documents_json(session, [documents[i] for i in ids])
+    items = documents_json_by_id(session, ids)
     entries = load_entries(session, ids)
     for hit, item in zip(hits, items, strict=True):
         entry = entries.get(hit.document_id)
