@@ -8,16 +8,10 @@ from typing import Any
 from alembic import command
 
 from gateway.app import App
-from gateway.archive import search
 from gateway.archive.search import rebuild
-from gateway.archive.search.query import Filters
 from gateway.db.migrate import alembic_config
+from tests.archive.test_search import _ids
 from tests.support.archive import add_document
-
-
-def _ids(app: App, text: str, **filters: Any) -> list[int]:
-    with app.db.transaction() as session:
-        return [r["id"] for r in search.search(session, search.parse(text, Filters(**filters)))]
 
 
 def _archive(app: App) -> dict[str, int]:

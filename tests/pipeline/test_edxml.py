@@ -7,12 +7,10 @@ from sqlalchemy import select
 from gateway.app import App
 from gateway.db.models import Attachment, Document
 from gateway.intake.store import IncomingMail, Intake
-from gateway.pipeline.documents import find_documents
-from gateway.pipeline.message import Findings, ParsedMessage
 from gateway.pipeline.parse import parse_message
 from gateway.pipeline.worker import Worker
 from tests.pipeline import docgen
-from tests.pipeline.catalogue_fixture import CATALOGUE
+from tests.pipeline.test_documents import _files, _run
 from tests.pipeline.test_header import STATE_CV
 from tests.support.settings import STATE_MAILBOX
 
@@ -35,17 +33,6 @@ HEADER = {
     "Subject": "Về việc cử cán bộ đi học lớp bồi dưỡng kiến thức quản lý nhà nước",
     "OtherInfo/Priority": "1",
 }
-
-
-def _run(raw: bytes) -> tuple[ParsedMessage, Findings]:
-    message = parse_message(raw)
-    return message, find_documents(message, CATALOGUE)
-
-
-def _files(message: ParsedMessage, findings: Findings) -> list[list[tuple[str | None, str]]]:
-    return [
-        [(message.parts[f.part_index].name, f.role) for f in d.files] for d in findings.documents
-    ]
 
 
 def _mail(envelope: bytes, *others: tuple[str, bytes, str]) -> bytes:
