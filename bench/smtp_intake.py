@@ -630,6 +630,10 @@ def main() -> int:
         "--sustained", type=int, metavar="COUNT",
         help="add 20 x 5 KB with COUNT messages: longer than the spooler's deferral (5 s)",
     )  # fmt: skip
+    parser.add_argument(
+        "--single", type=int, metavar="COUNT",
+        help="messages per round for 1 session (default 400 x 5 KB, 100 x 500 KB)",
+    )
     parser.add_argument("--serve-noop", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--fast", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -654,6 +658,8 @@ def main() -> int:
             count = max(100, min(2000, 10_000_000 // size)) // (10 if args.quick else 1)
             known += [Load(20, size, count), Load(1, size, max(count // 5, 10))]
         loads = known
+    if args.single:
+        loads = [Load(1, load.size, args.single) if load.sessions == 1 else load for load in loads]
     if args.sustained:
         loads = [*loads, Load(20, 5_000, args.sustained, sustained=True)]
     rounds = args.rounds or (1 if args.quick else 3)

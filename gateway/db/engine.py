@@ -8,11 +8,11 @@ timeout instead of failing half-way when a read lock cannot be upgraded.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.errors import StorageError
@@ -78,6 +78,47 @@ class Database:
             raise StorageError(f"database error: {type(exc).__name__}: {exc}") from exc
         finally:
             session.close()
+
+    @contextmanager
+    def dbapi_transaction(self) -> Iterator[Any]:
+        """A DB-API cursor in a transaction on a pooled connection: ``transaction`` without ORM.
+
+        For the intake hot path, which runs a few fixed statements per batch: a Session's
+        set-up, begin and commit cost about 50 µs of CPU per transaction, a tenth of a lone
+        SMTP message's whole commit. The same guarantees as ``transaction``: ``BEGIN
+        IMMEDIATE`` on SQLite, commit on success, rollback on error, errors as StorageError
+        (the SQLAlchemy exception, e.g. IntegrityError, as its cause).
+        """
+        dialect = self.engine.dialect
+        dbapi_error = dialect.loaded_dbapi.Error
+        try:
+            connection = self.engine.raw_connection()
+        except SQLAlchemyError as exc:
+            raise StorageError(f"database error: {type(exc).__name__}: {exc}") from exc
+        try:
+            cursor = connection.cursor()
+            try:
+                if dialect.name == "sqlite":
+                    cursor.execute("BEGIN IMMEDIATE")
+                yield cursor
+                connection.commit()
+            except BaseException:
+                with suppress(Exception):  # the connection may be gone: nothing to undo then
+                    connection.rollback()
+                raise
+            finally:
+                with suppress(Exception):
+                    cursor.close()
+        except (SQLAlchemyError, dbapi_error) as exc:
+            error = exc
+            if isinstance(exc, dbapi_error):  # raised by BEGIN or COMMIT themselves
+                error = DBAPIError.instance(None, None, exc, dbapi_error, dialect=dialect)
+            orig: Any = error.orig if isinstance(error, DBAPIError) else None
+            if orig is not None and dialect.is_disconnect(orig, connection.dbapi_connection, None):
+                connection.invalidate()  # not back into the pool
+            raise StorageError(f"database error: {type(error).__name__}: {error}") from error
+        finally:
+            connection.close()
 
     def dispose(self) -> None:
         self.engine.dispose()

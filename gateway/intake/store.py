@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from gateway.archive.blobstore import LocalBlobStore
 from gateway.config import Settings
 from gateway.db.engine import Database
-from gateway.db.models import Blob, Delivery, InboundMessage, Organisation, RawSpool, utcnow
+from gateway.db.models import Blob, Delivery, InboundMessage, RawSpool, utcnow
 from gateway.errors import StorageError
 from gateway.intake.headers import HeaderSummary, summarise_headers
 from gateway.intake.rows import Cursor, RowWriter
@@ -79,9 +79,9 @@ class Intake:
         self.rows = RowWriter(db.engine.dialect)
         self._org_ids: dict[str, int] = {}
 
-    def organisation_id(self, session: Session, code: str) -> int:
+    def organisation_id(self, cursor: Cursor, code: str) -> int:
         if code not in self._org_ids:
-            org_id = session.scalar(select(Organisation.id).where(Organisation.code == code))
+            org_id = self.rows.organisation_id(cursor, code)
             if org_id is None:
                 raise StorageError(f"organisation {code!r} is not in the database: run init")
             self._org_ids[code] = org_id
@@ -113,8 +113,13 @@ class Intake:
         summaries = [summarise_headers(mail.raw) for mail in mails]
         # A concurrent process may insert the same message between our look-up and insert:
         # the unique constraint refuses it, and the second attempt finds the row.
+        # Without IMAP origins or extra work (SMTP, imported files) the rows need no Session.
+        bare = also is None and all(mail.imap is None for mail in mails)
         for attempt in range(3):
             try:
+                if bare:
+                    with self.db.dbapi_transaction() as cursor:
+                        return self._record_rows(cursor, mails, shas, summaries, spool)
                 with self.db.transaction() as session:
                     results = self._record_new_uids(session, mails, shas, summaries, spool)
                     if also is not None:
@@ -202,18 +207,17 @@ class Intake:
         among them gets its raw spool row here (a known blob already has its bytes stored).
         """
         with contextlib.closing(self.rows.cursor(session)) as cursor:
-            return self._record_rows(session, cursor, mails, shas, summaries, spool)
+            return self._record_rows(cursor, mails, shas, summaries, spool)
 
     def _record_rows(
         self,
-        session: Session,
         cursor: Cursor,
         mails: Sequence[IncomingMail],
         shas: Sequence[str],
         summaries: Sequence[HeaderSummary],
         spool: Mapping[str, bytes] | None,
     ) -> list[Stored]:
-        """The statements of ``_record_batch`` on the transaction's DB-API cursor."""
+        """The statements of ``_record_batch`` on a DB-API cursor inside the transaction."""
         now = utcnow()
         rows = self.rows
         unique_shas = list(dict.fromkeys(shas))
@@ -234,7 +238,7 @@ class Intake:
 
         keys = [dedupe_key(summary, sha) for summary, sha in zip(summaries, shas, strict=True)]
         targets = [
-            [(self.organisation_id(session, code), mailbox) for code, mailbox in by_org.items()]
+            [(self.organisation_id(cursor, code), mailbox) for code, mailbox in by_org.items()]
             for by_org in map(self._mailbox_per_organisation, mails)
         ]
         org_ids = sorted({org_id for mail_targets in targets for org_id, _ in mail_targets})
@@ -298,6 +302,10 @@ class Intake:
         rows.insert_deliveries(cursor, deliveries)
         return results
 
+    def _organisation_id(self, session: Session, code: str) -> int:
+        with contextlib.closing(self.rows.cursor(session)) as cursor:
+            return self.organisation_id(cursor, code)
+
     def _record(
         self,
         session: Session,
@@ -335,7 +343,7 @@ class Intake:
         ids: list[int] = []
         duplicate = True
         for code, mailbox in by_org.items():
-            org_id = self.organisation_id(session, code)
+            org_id = self._organisation_id(session, code)
             message = session.scalars(
                 select(InboundMessage).where(
                     InboundMessage.organisation_id == org_id, InboundMessage.dedupe_key == key
