@@ -14,7 +14,6 @@ from gateway.archive import spool
 from gateway.cli.common import Context, command, quiet_stream
 from gateway.intake.files import iter_sources, to_incoming
 from gateway.intake.store import Intake
-from gateway.pipeline.worker import Worker
 
 IMPORT_BATCH = 32
 
@@ -79,6 +78,9 @@ def import_(ctx: Context, paths: tuple[Path, ...], mailbox: str | None) -> None:
 @command(name="process", help="Run the pipeline on pending messages.")
 @click.option("--until-idle", is_flag=True, help="Exit when nothing is left to do.")
 def process(ctx: Context, until_idle: bool) -> None:
+    # Imported here: `gateway import` does not run the pipeline (PDF, signatures, routing).
+    from gateway.pipeline.worker import Worker
+
     app = ctx.app
     app.require_initialised()
     worker = Worker(app.settings, app.db, app.blobs)

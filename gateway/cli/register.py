@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from gateway.archive.register_book import as_json, load_book, write_csv
-from gateway.archive.register_pdf import write_pdf
 from gateway.cli.common import Context, command
 
 
@@ -30,6 +29,8 @@ def print_(ctx: Context, year: int, book: str | None, org: str | None, fmt: str,
     with ctx.app.db.transaction() as session:
         register_book = load_book(session, year, org, book)
     if fmt == "pdf":
+        from gateway.archive.register_pdf import write_pdf  # fpdf2: only for PDF output
+
         path = out or Path(f"so-dang-ky-{register_book.org_code}-{register_book.code}-{year}.pdf")
         write_pdf(register_book, path)
         ctx.emit({"path": str(path), "entries": len(register_book.entries)},

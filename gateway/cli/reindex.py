@@ -8,7 +8,6 @@ import click
 
 from gateway.archive.search import rebuild
 from gateway.cli.common import Context, command, quiet_stream
-from gateway.pipeline.stored_text import main_file_texts
 
 
 @command(name="reindex", help="Rebuild the search index from the documents and messages.")
@@ -26,6 +25,9 @@ def reindex(ctx: Context, reread: bool) -> None:
             file=None if ctx.interactive else quiet_stream(),
         ) as bar:  # fmt: skip
             if reread:
+                # Imported here: only --reread reads files (PDF, DOCX text extraction).
+                from gateway.pipeline.stored_text import main_file_texts
+
                 done = rebuild.reindex(session, bar.update, main_file_texts(app.blobs))
             else:
                 done = rebuild.reindex(session, bar.update)

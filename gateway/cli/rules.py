@@ -16,11 +16,7 @@ from gateway.cli.common import Context, command
 from gateway.config import load_settings
 from gateway.errors import GatewayError, RulesError
 from gateway.pipeline.catalogue import load_catalogue
-from gateway.pipeline.report import findings_to_dict, findings_to_text
-from gateway.pipeline.steps import read_eml
-from gateway.routing.engine import choose_book, decide
 from gateway.routing.rules import DEFAULT_RULES_DIR, Issue, check_rules, rules_folder
-from gateway.routing.step import facts_from_found
 
 
 @click.group(help="Routing rules, directory and calendar in rules/.")
@@ -57,6 +53,12 @@ def check(ctx: Context) -> None:
 @click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="Registration date for deadlines (default: today).")  # fmt: skip
 def test(ctx: Context, file: Path, mailbox: str | None, on: dt.datetime | None) -> None:
+    # Imported here: `rules check` needs none of the pipeline (PDF, signatures, routing).
+    from gateway.pipeline.report import findings_to_dict, findings_to_text
+    from gateway.pipeline.steps import read_eml
+    from gateway.routing.engine import choose_book, decide
+    from gateway.routing.step import facts_from_found
+
     settings = load_settings(ctx.config_path)
     message, findings = read_eml(settings, file)
     folder = settings.path(settings.rules.dir)

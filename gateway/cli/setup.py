@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 from gateway.cli.common import Context, command
-from gateway.daemon import serve as run_daemon
 
 
 @command(name="init", help="Create the data root, database schema and blob store (idempotent).")
@@ -24,6 +23,9 @@ def init(ctx: Context) -> None:
     help="Run the daemon: SMTP intake, IMAP pollers, pipeline workers, sender, reminders.",
 )
 def serve(ctx: Context) -> None:
+    # Imported here: `gateway init` needs none of intake, the pipeline or the outbox.
+    from gateway.daemon import serve as run_daemon
+
     app = ctx.app
     app.init()
     asyncio.run(run_daemon(app))

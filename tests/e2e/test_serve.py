@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import smtplib
 import sqlite3
 import subprocess
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 
+from gateway.app import App
+from gateway.archive.spool import read_raw
+from gateway.config import load_settings
 from tests.e2e.conftest import wait_until_settled
 from tests.support.gateway_process import Daemon, free_port, run, run_json
 from tests.support.mailgen import official_email
@@ -70,10 +76,26 @@ def test_every_corpus_message_is_registered_in_arrival_order(tmp_path: Path, dat
         messages = wait_until_settled(config, len(sent))
         assert daemon.stop() == 0
     assert [m["raw_sha256"] for m in messages] == [sha for _, sha in sent]
-    for message, (name, sha) in zip(messages, sent, strict=True):
-        raw = run(config, "messages", "show", str(message["id"]), "--raw").stdout
-        assert hashlib.sha256(raw).hexdigest() == sha, name
-    documents = run_json(config, "docs", "list")
+    # Each message's stored bytes, wherever they are (blob store or raw spool)...
+    app = App(load_settings(config))
+    try:
+        for message, (name, sha) in zip(messages, sent, strict=True):
+            raw = read_raw(app.db, app.blobs, message["raw_sha256"])
+            assert hashlib.sha256(raw).hexdigest() == sha, name
+    finally:
+        app.close()
+    # ...and a sample through the command itself (a start costs half a second of CPU), with
+    # the register listing, several commands at a time.
+    sample = _show_sample(corpus, labels, [name for name, _ in sent])
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        listing = pool.submit(run_json, config, "docs", "list")
+        shown = pool.map(
+            lambda i: run(config, "messages", "show", str(messages[i]["id"]), "--raw").stdout,
+            sample,
+        )
+        for i, raw in zip(sample, shown, strict=True):
+            assert hashlib.sha256(raw).hexdigest() == sent[i][1], sent[i][0]
+        documents = listing.result()
     numbers: dict[str, list[int]] = defaultdict(list)
     for doc in sorted(documents, key=lambda d: d["message"]["id"]):
         if doc["duplicate_of"] is None:
@@ -82,6 +104,25 @@ def test_every_corpus_message_is_registered_in_arrival_order(tmp_path: Path, dat
         assert seq == list(range(1, len(seq) + 1)), org
     with_documents = sum(1 for v in labels.values() if v["documents"])
     assert len({d["message"]["id"] for d in documents}) >= with_documents - 4
+
+
+def _show_sample(corpus: Path, labels: dict[str, Any], names: list[str]) -> list[int]:
+    """Positions of the messages to fetch with `messages show --raw`: the first and the last,
+    the largest, the one with the most files, one with 8-bit bytes, one with no document."""
+    data = {name: (corpus / name).read_bytes() for name in names}
+
+    def files(name: str) -> int:
+        return sum(len(doc["files"]) for doc in labels[name]["documents"])
+
+    picks = [
+        names[0],
+        names[-1],
+        max(names, key=lambda name: len(data[name])),
+        max(names, key=files),
+        next(name for name in names if not data[name].isascii()),
+        next(name for name in names if not labels[name]["documents"]),
+    ]
+    return sorted({names.index(name) for name in picks})
 
 
 def test_relay_and_oversize_are_refused(tmp_path: Path, database_url: str):

@@ -14,12 +14,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from gateway.db.migrate import upgrade
-from gateway.db.models import Base
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+USER_TABLES = (
+    "SELECT quote_ident(tablename) FROM pg_tables"
+    " WHERE schemaname = 'public' AND tablename <> 'alembic_version' ORDER BY tablename"
+)
+SEQUENCES = (
+    "SELECT quote_ident(sequencename) FROM pg_sequences"
+    " WHERE schemaname = 'public' ORDER BY sequencename"
+)
 
 
 def backends() -> list[str]:
@@ -30,6 +37,8 @@ class PostgresDatabase:
     def __init__(self) -> None:
         self.name = f"gateway_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
         self.url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{self.name}"
+        self._engine: Engine | None = None
+        self._emptying = ""
 
     def create(self) -> None:
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
@@ -37,13 +46,29 @@ class PostgresDatabase:
         upgrade(self.url)
 
     def empty(self) -> None:
-        engine = create_engine(self.url)
-        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        engine.dispose()
+        """Back to just migrated: every table but alembic_version empty, every sequence reset.
+
+        DELETE, not TRUNCATE: truncating every table costs a tenth of a second (new files for
+        each table and index) before each PostgreSQL test; deleting the few rows a test
+        leaves costs a few milliseconds. Foreign keys and triggers are off for the
+        transaction (session_replication_role), so the order does not matter.
+        """
+        if self._engine is None:
+            self._engine = create_engine(self.url, pool_pre_ping=True)
+            with self._engine.connect() as conn:
+                tables = conn.scalars(text(USER_TABLES)).all()
+                sequences = conn.scalars(text(SEQUENCES)).all()
+            self._emptying = "".join([
+                "SET LOCAL session_replication_role = replica;",
+                *(f"DELETE FROM {table};" for table in tables),
+                *(f"ALTER SEQUENCE {sequence} RESTART;" for sequence in sequences),
+            ])  # fmt: skip
+        with self._engine.begin() as conn:
+            conn.exec_driver_sql(self._emptying)
 
     def drop(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
