@@ -86,11 +86,14 @@ class GroupCommitter:
                     break
             if batch:
                 outcomes = self._commit(batch)
-                self._answer(outcomes)
+                # Wake the pipeline and the spooler first: answering is the last thing this
+                # thread does before it waits again, so the event loop that the answer wakes
+                # finds the GIL free instead of waiting for it.
                 if self.on_commit is not None and any(
                     not isinstance(result, BaseException) for _, result in outcomes
                 ):
                     self.on_commit()
+                self._answer(outcomes)
 
     def _commit(self, batch: list[Entry]) -> list[Outcome]:
         """Store the batch; each waiter's Stored, or the exception it must be told."""
