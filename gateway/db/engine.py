@@ -39,6 +39,11 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any, lock_timeout: int) -> N
     cursor.close()
 
 
+def _storage_error(exc: Exception) -> StorageError:
+    """A database failure as callers see it: "try again later", the cause named."""
+    return StorageError(f"database error: {type(exc).__name__}: {exc}")
+
+
 def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
@@ -85,7 +90,7 @@ class Database:
             with session.begin():
                 yield session
         except SQLAlchemyError as exc:
-            raise StorageError(f"database error: {type(exc).__name__}: {exc}") from exc
+            raise _storage_error(exc) from exc
         finally:
             session.close()
 
@@ -104,7 +109,7 @@ class Database:
         try:
             connection = self.engine.raw_connection()
         except SQLAlchemyError as exc:
-            raise StorageError(f"database error: {type(exc).__name__}: {exc}") from exc
+            raise _storage_error(exc) from exc
         try:
             cursor = connection.cursor()
             try:
@@ -126,7 +131,7 @@ class Database:
             orig: Any = error.orig if isinstance(error, DBAPIError) else None
             if orig is not None and dialect.is_disconnect(orig, connection.dbapi_connection, None):
                 connection.invalidate()  # not back into the pool
-            raise StorageError(f"database error: {type(error).__name__}: {error}") from error
+            raise _storage_error(error) from error
         finally:
             connection.close()
 

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from gateway.app import App
+from gateway.db.engine import Database
 from gateway.db.models import Organisation
 from gateway.errors import StorageError
 
@@ -63,8 +64,7 @@ def test_bare_transaction_waits_for_the_write_lock_on_sqlite(app: App) -> None:
     never half-way through its statements."""
     if app.db.engine.dialect.name != "sqlite":
         pytest.skip("SQLite's write lock")
-    from gateway.db.engine import Database
-
+    before = _organisations(app)
     impatient = Database(app.settings.database_url, lock_timeout=0)
     try:
         with app.db.dbapi_transaction() as cursor:
@@ -73,4 +73,4 @@ def test_bare_transaction_waits_for_the_write_lock_on_sqlite(app: App) -> None:
                 pass
     finally:
         impatient.dispose()
-    assert _organisations(app) >= 1
+    assert _organisations(app) == before + 1  # the first writer was not disturbed
