@@ -13,13 +13,20 @@ One run starts, each on its own 127.0.0.1 high port:
   no pipeline workers (only intake is measured): 250 means raw bytes + row are durable
   (``--spool-max`` sets ``storage.spool_max``; ``--nospool`` adds ``gw-nospool``, the same code
   with the raw spool off, and ``--compare DIR`` adds ``gw-before``, another checkout);
+- ``floor`` (``--floor``): the least any durable intake costs on this machine, on the same
+  fast reader: each message's bytes written into a preallocated journal file and
+  ``fdatasync``-ed in one worker thread (two thread hand-offs, one flush, no database, no
+  batching); ``floor-inline`` does the same on the event loop (no hand-offs, the loop blocked);
+  ``floor-sqlite`` commits each message as one row of a one-table SQLite database set up as
+  the gateway's, in one worker thread (the least "raw bytes and message row committed" costs);
 - ``postfix``: a private Postfix (``postfix -c DIR start``, needs root) that fsyncs each queue
   file before answering 250 and then discards -- what a unit would otherwise run.
 
 Each is driven by the same ``smtp-source`` load (1 and 20 sessions, 5 KB and 500 KB, sessions
 kept open with -d; ``--sustained COUNT`` adds a 20 x 5 KB load long enough for the gateway's
 spooler, which waits for a quiet moment or at most 5 s, to run during it), the servers taking
-turns within each round so that background noise hits them alike; the table shows the median
+turns within each round so that background noise hits them alike (and each settles before the
+next one's turn: the gateway's spool emptied, Postfix's queue discarded); the table shows the median
 of the rounds and the ratios. The gateway's stored message count is checked against what was
 sent, and the average batch size is read from the database (the rows of one group commit
 share their ``received_at``). ``--syscalls`` then runs each load once more per gateway under
@@ -161,15 +168,21 @@ async def _serve_noop(port: int, fast: bool) -> None:
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             return "250 2.0.0 OK"
 
-    # The same options and event-loop set-up as gateway.intake.smtp.start_smtp_server.
+    await _serve_until_signal(port, smtp_class, NoopHandler())
+
+
+async def _serve_until_signal(port: int, smtp_class: type[Any], handler: Any) -> None:
+    """Serve SMTP with ``handler`` until SIGTERM or SIGINT.
+
+    The same options and event-loop set-up as gateway.intake.smtp.start_smtp_server.
+    """
     options: dict[str, Any] = {
         "data_size_limit": MAX_MESSAGE_SIZE,
         "enable_SMTPUTF8": True,
         "decode_data": False,
-        "ident": "noop",
+        "ident": "bench",
     }
     loop = asyncio.get_running_loop()
-    handler = NoopHandler()
     server = await loop.create_server(
         lambda: smtp_class(handler, loop=loop, **options), host="127.0.0.1", port=port
     )
@@ -178,6 +191,75 @@ async def _serve_noop(port: int, fast: bool) -> None:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     server.close()
+
+
+class FloorJournal:
+    """Append-and-flush into a preallocated file: the cheapest durable 250 (no database).
+
+    The file is written once in full and fsync'd first, and then overwritten round-robin,
+    as SQLite overwrites its write-ahead log: each ``fdatasync`` then flushes data only,
+    never the file's size.
+    """
+
+    SIZE = 64 * 2**20
+
+    def __init__(self, path: Path) -> None:
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+        chunk = b"\0" * 2**20
+        for offset in range(0, self.SIZE, len(chunk)):
+            os.pwrite(self.fd, chunk, offset)
+        os.fsync(self.fd)
+        self.offset = 0
+
+    def append(self, data: bytes) -> None:
+        if self.offset + len(data) > self.SIZE:
+            self.offset = 0
+        os.pwrite(self.fd, data, self.offset)  # a message over 64 MiB would just grow the file
+        self.offset += len(data)
+        os.fdatasync(self.fd)
+
+
+class FloorTable:
+    """The least a database commit of "raw bytes and message row" costs: one row in one
+    table (no index, no other table), SQLite set up as the gateway's (WAL, synchronous=FULL,
+    the same checkpoint interval), one transaction per message."""
+
+    def __init__(self, path: Path) -> None:
+        from gateway.db.engine import WAL_CHECKPOINT_PAGES
+
+        self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA synchronous = FULL")
+        self.db.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS messages (id INTEGER PRIMARY KEY, raw BLOB, received TEXT)"
+        )
+
+    def append(self, data: bytes) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute("INSERT INTO messages (raw, received) VALUES (?, datetime())", (data,))
+        self.db.execute("COMMIT")
+
+
+async def _serve_floor(port: int, journal_path: Path, kind: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gateway.intake.smtp import IntakeSMTP
+
+    store = FloorTable(journal_path) if kind == "sqlite" else FloorJournal(journal_path)
+    flusher = ThreadPoolExecutor(max_workers=1)  # one flush at a time, as one committer
+
+    class FloorHandler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            data = bytes(envelope.original_content)
+            if kind == "inline":
+                store.append(data)
+            else:
+                await asyncio.get_running_loop().run_in_executor(flusher, store.append, data)
+            return "250 2.0.0 OK"
+
+    await _serve_until_signal(port, IntakeSMTP, FloorHandler())
+    flusher.shutdown()
 
 
 class Server:
@@ -210,6 +292,10 @@ class Server:
         """How many messages the server durably holds (None: not applicable)."""
         return None
 
+    def settle(self, timeout: float = 300) -> None:
+        """Wait until the work a load left behind is done, so that it cannot slow down the
+        next server's measurement (the gateway's spooler, Postfix's queue manager)."""
+
 
 class NoopServer(Server):
     def __init__(self, work: Path, fast: bool) -> None:
@@ -221,6 +307,24 @@ class NoopServer(Server):
         command = [sys.executable, str(Path(__file__).resolve()), "--serve-noop", str(self.port)]
         if self.fast:
             command.append("--fast")
+        log = (self.work / f"{self.name}.log").open("ab")
+        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
+        wait_for_port(self.port, self.process)
+
+
+FLOOR_KINDS = {"thread": "floor", "inline": "floor-inline", "sqlite": "floor-sqlite"}
+
+
+class FloorServer(Server):
+    def __init__(self, work: Path, kind: str) -> None:
+        super().__init__(work)
+        self.kind = kind
+        self.name = FLOOR_KINDS[kind]
+
+    def start(self) -> None:
+        journal = self.work / f"{self.name}.journal"
+        command = [sys.executable, str(Path(__file__).resolve()), "--serve-floor", str(self.port)]
+        command += ["--journal", str(journal), "--floor-kind", self.kind]
         log = (self.work / f"{self.name}.log").open("ab")
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
         wait_for_port(self.port, self.process)
@@ -291,6 +395,18 @@ class GatewayServer(Server):
     def stored(self) -> int:
         with contextlib.closing(sqlite3.connect(f"file:{self.database}?mode=ro", uri=True)) as db:
             return int(db.execute("SELECT count(*) FROM inbound_messages").fetchone()[0])
+
+    def settle(self, timeout: float = 300) -> None:
+        """Wait until the spooler has moved every raw of the load into the blob store."""
+        query = "SELECT count(*) FROM raw_spool"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            uri = f"file:{self.database}?mode=ro"
+            with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
+                if db.execute(query).fetchone()[0] == 0:
+                    return
+            time.sleep(0.1)
+        raise TimeoutError(f"{self.name}: raw spool not empty after {timeout}s")
 
     def last_id(self) -> int:
         with contextlib.closing(sqlite3.connect(f"file:{self.database}?mode=ro", uri=True)) as db:
@@ -374,6 +490,16 @@ class PostfixServer(Server):
         )
         self.started = False
 
+    def settle(self, timeout: float = 300) -> None:
+        """Wait until Postfix has discarded (and deleted) every queued message."""
+        queues = [self.dir / "queue" / name for name in ("maildrop", "incoming", "active")]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not any(path.is_file() for queue in queues for path in queue.rglob("*")):
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"postfix: queue not empty after {timeout}s")
+
     def _postfix(self, action: str) -> subprocess.CompletedProcess[bytes]:
         return subprocess.run(
             ["postfix", "-c", str(self.conf), action], capture_output=True, timeout=60
@@ -441,6 +567,7 @@ def measure(servers: list[Server], loads: list[Load], rounds: int, results: Resu
                 before = gateway.stored() if gateway else 0
                 last_id = gateway.last_id() if gateway else 0
                 elapsed = smtp_source(server.port, load)
+                server.settle()
                 rate = load.count / elapsed
                 results.add(server.name, load, rate)
                 batch = ""
@@ -558,6 +685,8 @@ def report(servers: list[Server], loads: list[Load], results: Results) -> str:
     # Ratios of each gateway (the gateway, gw-nospool, gw-before) to the two baselines.
     pairs = [(gw, base) for gw in names if gw.startswith("g") for base in ("noop-stock", "postfix")]
     pairs = [(gw, base) for gw, base in pairs if base in names]
+    # The floor's own ratio: the most any durable intake could reach against the no-op.
+    pairs += [(floor, "noop-stock") for floor in FLOOR_KINDS.values() if floor in names]
     if "gw-before" in names:  # --compare: this version against the other checkout
         pairs.append(("gateway", "gw-before"))
     ratio_names = [f"{gw} / {base}" for gw, base in pairs]
@@ -631,16 +760,29 @@ def main() -> int:
         help="add 20 x 5 KB with COUNT messages: longer than the spooler's deferral (5 s)",
     )  # fmt: skip
     parser.add_argument(
-        "--single", type=int, metavar="COUNT",
+        "--single",
+        type=int,
+        metavar="COUNT",
         help="messages per round for 1 session (default 400 x 5 KB, 100 x 500 KB)",
     )
+    parser.add_argument(
+        "--floor", action="store_true",
+        help="add floor, floor-inline, floor-sqlite: the least a durable 250 costs here",
+    )  # fmt: skip
     parser.add_argument("--serve-noop", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--fast", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-floor", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--journal", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--floor-kind", choices=FLOOR_KINDS, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.serve_noop:
         sys.path.insert(0, str(REPO))
         asyncio.run(_serve_noop(args.serve_noop, args.fast))
+        return 0
+    if args.serve_floor:
+        sys.path.insert(0, str(REPO))
+        asyncio.run(_serve_floor(args.serve_floor, args.journal, args.floor_kind))
         return 0
 
     if shutil.which("smtp-source") is None:
@@ -675,6 +817,8 @@ def main() -> int:
             servers.append(GatewayServer(work, name="gw-nospool", spool_max=0))
         if args.compare:
             servers.append(GatewayServer(work, source=args.compare.resolve(), name="gw-before"))
+        if args.floor:
+            servers += [FloorServer(work, kind) for kind in FLOOR_KINDS]
         if with_postfix:
             servers.append(PostfixServer(work))
         with running(servers):
