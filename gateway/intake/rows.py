@@ -31,6 +31,9 @@ Row = Mapping[str, object]
 Cursor = Any  # a DB-API 2 cursor (sqlite3 or psycopg)
 Insert = tuple[str, list[tuple[str, Callable[[Any], Any] | None]]]  # SQL, bind processors
 
+# Rows per multi-row INSERT: far below SQLite's 32,766 bound parameters at 13 columns a row.
+ROWS_PER_INSERT = 200
+
 
 class RowWriter:
     """The intake statements for one dialect (SQLite or PostgreSQL); stateless, shareable."""
@@ -38,7 +41,9 @@ class RowWriter:
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
         self._marker = ":{}" if dialect.name == "sqlite" else "%({})s"
+        self._positional = "?" if dialect.name == "sqlite" else "%s"
         self._inserts: dict[tuple[str, tuple[str, ...]], Insert] = {}
+        self._inserts_new: dict[tuple[str, tuple[str, ...], int], Insert] = {}
 
     def cursor(self, session: Session) -> Cursor:
         """A DB-API cursor on the session's connection, inside its transaction (begun)."""
@@ -50,13 +55,6 @@ class RowWriter:
         sql = f"SELECT id FROM organisations WHERE code = {self._marker.format('code')}"
         rows = self._run(cursor, sql, {"code": code})
         return int(rows[0][0]) if rows else None
-
-    def known_blobs(self, cursor: Cursor, shas: Sequence[str]) -> set[str]:
-        """The digests among ``shas`` that already have a blob row."""
-        if not shas:
-            return set()
-        sql, params = self._in_list("SELECT sha256 FROM blobs WHERE sha256", "s", shas)
-        return {sha for (sha,) in self._run(cursor, sql, params)}
 
     def message_ids(
         self, cursor: Cursor, org_ids: Sequence[int], keys: Sequence[str]
@@ -77,14 +75,22 @@ class RowWriter:
         sql = f"SELECT id, organisation_id, dedupe_key FROM inbound_messages WHERE {orgs_sql}"
         return f"{sql} AND {keys_sql}", {**org_params, **key_params}
 
-    def insert_blobs(self, cursor: Cursor, rows: Sequence[Row]) -> None:
-        self._insert(cursor, Blob.__table__, rows)  # type: ignore[arg-type]
+    def insert_new_blobs(self, cursor: Cursor, rows: Sequence[Row]) -> set[str]:
+        """Insert the blob rows whose digest is not stored yet; the digests inserted."""
+        table: Table = Blob.__table__  # type: ignore[assignment]
+        return {sha for (sha,) in self._insert_new(cursor, table, rows, "sha256", "sha256")}
+
+    def insert_new_messages(
+        self, cursor: Cursor, rows: Sequence[Row]
+    ) -> dict[tuple[int, str], int]:
+        """Insert the messages whose (organisation, dedupe key) is new; their new ids by it."""
+        table: Table = InboundMessage.__table__  # type: ignore[assignment]
+        unique = "organisation_id, dedupe_key"
+        inserted = self._insert_new(cursor, table, rows, unique, f"id, {unique}")
+        return {(org_id, key): id_ for id_, org_id, key in inserted}
 
     def insert_spool(self, cursor: Cursor, rows: Sequence[Row]) -> None:
         self._insert(cursor, RawSpool.__table__, rows)  # type: ignore[arg-type]
-
-    def insert_messages(self, cursor: Cursor, rows: Sequence[Row]) -> None:
-        self._insert(cursor, InboundMessage.__table__, rows)  # type: ignore[arg-type]
 
     def insert_deliveries(self, cursor: Cursor, rows: Sequence[Row]) -> None:
         self._insert(cursor, Delivery.__table__, rows)  # type: ignore[arg-type]
@@ -102,6 +108,38 @@ class RowWriter:
             for row in rows
         ]
         self._run(cursor, sql, params, many=True)
+
+    def _insert_new(
+        self, cursor: Cursor, table: Table, rows: Sequence[Row], unique: str, returning: str
+    ) -> list[tuple[Any, ...]]:
+        """Multi-row INSERTs that skip rows clashing on the ``unique`` columns and return
+        ``returning`` of the rows inserted.
+
+        Why: one statement instead of a look-up, an insert and a read-back of the new ids,
+        for SQLite and PostgreSQL alike. The rows come back in no promised order, so callers
+        key them by the columns returned. A row that a concurrent transaction inserted first
+        is skipped, not an error.
+        """
+        inserted: list[tuple[Any, ...]] = []
+        for start in range(0, len(rows), ROWS_PER_INSERT):
+            chunk = rows[start : start + ROWS_PER_INSERT]
+            key = (table.name, tuple(chunk[0]), len(chunk))
+            if key not in self._inserts_new:
+                one_row = "(" + ", ".join([self._positional] * len(key[1])) + ")"
+                sql, processors = self._prepare_insert(table, key[1])
+                head = sql.partition(" VALUES ")[0]
+                values = ", ".join([one_row] * len(chunk))
+                skip = f"ON CONFLICT ({unique}) DO NOTHING RETURNING {returning}"
+                sql = f"{head} VALUES {values} {skip}"
+                self._inserts_new[key] = sql, processors
+            sql, processors = self._inserts_new[key]
+            params = [
+                process(row[name]) if process else row[name]
+                for row in chunk
+                for name, process in processors
+            ]
+            inserted += self._run(cursor, sql, params)
+        return inserted
 
     def _prepare_insert(self, table: Table, names: Sequence[str]) -> Insert:
         """The INSERT statement and each column type's bind processor (e.g. UTC datetimes,

@@ -101,7 +101,8 @@ class Intake:
         """
         spool_max = self.settings.storage.spool_max
         # Large messages: blob files durable first (they would bloat the database's log).
-        written = iter(self.blobs.put_many(m.raw for m in mails if len(m.raw) > spool_max))
+        large = [mail.raw for mail in mails if len(mail.raw) > spool_max]
+        written = iter(self.blobs.put_many(large) if large else [])
         shas: list[str] = []
         spool: dict[str, bytes] = {}  # small messages: bytes committed with the rows
         for mail in mails:
@@ -193,12 +194,14 @@ class Intake:
         summaries: Sequence[HeaderSummary],
         spool: Mapping[str, bytes] | None = None,
     ) -> list[Stored]:
-        """``_record`` for a whole batch in seven statements instead of five per message.
+        """``_record`` for a whole batch in four statements instead of five per message.
 
         The ORM unit of work cost about a millisecond of CPU per message (a SELECT and an
         INSERT flush each for blob, message and delivery), holding the GIL that the SMTP
         event loop needs: under load that, not the disk, bounded intake. The statements run
-        as DB-API executemany calls (gateway.intake.rows): a few µs per row. Same rows, same
+        as plain DB-API calls (gateway.intake.rows): a few µs per row; blob and message rows
+        are inserted unless already stored, in one statement each that returns what it
+        inserted (a fifth looks up the ids of messages stored before). Same rows, same
         results, same order as calling ``_record`` for each mail in turn (a message repeated
         within the batch is created by its first copy; the later ones are duplicates). IMAP
         UIDs already stored are set aside first by ``_record_new_uids``.
@@ -220,19 +223,15 @@ class Intake:
         """The statements of ``_record_batch`` on a DB-API cursor inside the transaction."""
         now = utcnow()
         rows = self.rows
-        unique_shas = list(dict.fromkeys(shas))
-        known_blobs = rows.known_blobs(cursor, unique_shas)
         sizes = {sha: len(mail.raw) for mail, sha in zip(mails, shas, strict=True)}
-        new_shas = [sha for sha in unique_shas if sha not in known_blobs]
-        rows.insert_blobs(
-            cursor, [{"sha256": sha, "size": sizes[sha], "created_at": now} for sha in new_shas]
-        )
+        blob_rows = [{"sha256": sha, "size": n, "created_at": now} for sha, n in sizes.items()]
+        new_shas = rows.insert_new_blobs(cursor, blob_rows)
         rows.insert_spool(
             cursor,
             [
                 {"sha256": sha, "data": spool[sha], "created_at": now}
-                for sha in new_shas
-                if spool and sha in spool
+                for sha in sizes
+                if sha in new_shas and spool and sha in spool
             ],
         )
 
@@ -241,17 +240,15 @@ class Intake:
             [(self.organisation_id(cursor, code), mailbox) for code, mailbox in by_org.items()]
             for by_org in map(self._mailbox_per_organisation, mails)
         ]
-        org_ids = sorted({org_id for mail_targets in targets for org_id, _ in mail_targets})
-        message_ids = rows.message_ids(cursor, org_ids, keys)
-        created_by: dict[tuple[int, str], int] = {}  # new message -> index of the mail
+        first_by: dict[tuple[int, str], int] = {}  # (organisation, key) -> its first mail
         new_rows: list[dict[str, object]] = []
         for index, (mail, key, sha, summary) in enumerate(
             zip(mails, keys, shas, summaries, strict=True)
         ):
             for org_id, mailbox in targets[index]:
-                if (org_id, key) in message_ids or (org_id, key) in created_by:
+                if (org_id, key) in first_by:
                     continue
-                created_by[org_id, key] = index
+                first_by[org_id, key] = index
                 new_rows.append(
                     {
                         "organisation_id": org_id,
@@ -269,11 +266,14 @@ class Intake:
                         "attempts": 0,
                     }
                 )
-        if new_rows:
-            # One executemany, then the new ids by their unique (organisation, key): SQLite
-            # cannot return ids in parameter order from a multi-row insert.
-            rows.insert_messages(cursor, new_rows)
-            message_ids = rows.message_ids(cursor, org_ids, keys)
+        # A row whose (organisation, key) is already stored is skipped by the insert: its
+        # mails are duplicates, and only those ids are looked up.
+        message_ids = rows.insert_new_messages(cursor, new_rows)
+        created_by = {pair: index for pair, index in first_by.items() if pair in message_ids}
+        if stored_before := [pair for pair in first_by if pair not in message_ids]:
+            org_ids = sorted({org_id for org_id, _ in stored_before})
+            keys_stored = [key for _, key in stored_before]
+            message_ids |= rows.message_ids(cursor, org_ids, keys_stored)
 
         results: list[Stored] = []
         deliveries: list[dict[str, object]] = []

@@ -34,7 +34,7 @@ from gateway.db.models import Blob, Delivery, InboundMessage, RawSpool
 from gateway.intake.batching import GroupCommitter
 from gateway.intake.headers import summarise_headers
 from gateway.intake.smtp import IntakeSMTP, read_data, start_smtp_server
-from gateway.intake.store import IncomingMail, Intake
+from gateway.intake.store import IncomingMail, Intake, Stored
 from tests.support.gateway_process import free_port
 from tests.support.settings import PARTY_MAILBOX, STATE_MAILBOX, make_settings
 
@@ -522,6 +522,15 @@ def _store_rounds(folder: Path, batched: bool, database_url: str = "") -> tuple[
             ).all()
     finally:
         app.close()
+    # Message ids by rank: PostgreSQL spends a sequence value on each row an insert skips
+    # as already stored, so batched ids may have gaps; their order is what must match.
+    rank = {row[0]: number for number, row in enumerate(messages, start=1)}
+    results = [
+        [Stored(tuple(rank[i] for i in stored.message_ids), stored.duplicate) for stored in batch]
+        for batch in results
+    ]
+    messages = [(rank[row[0]], *row[1:]) for row in messages]
+    deliveries = [(row[0], rank[row[1]], *row[2:]) for row in deliveries]
     return results, messages, deliveries, blobs, spooled, stored_times
 
 
