@@ -74,3 +74,25 @@ def test_bare_transaction_waits_for_the_write_lock_on_sqlite(app: App) -> None:
     finally:
         impatient.dispose()
     assert _organisations(app) == before + 1  # the first writer was not disturbed
+
+
+def test_sqlite_keeps_one_connection_per_thread_and_renews_it_after_a_failure(app: App) -> None:
+    """The intake's SQLite connection is reused while transactions succeed; after a failed
+    one the next transaction opens a fresh connection, and dispose closes what was held."""
+    if app.db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL takes pooled connections (pinged on checkout)")
+    seen = []
+    for code in ("xa-mot", "xa-hai"):
+        with app.db.dbapi_transaction() as cursor:
+            seen.append(cursor.connection)
+            cursor.execute(*_insert_sql(app, code))
+    assert seen[0] is seen[1]
+    with pytest.raises(StorageError), app.db.dbapi_transaction() as cursor:
+        cursor.execute(*_insert_sql(app, "xa-mot"))  # already there: refused
+    with app.db.dbapi_transaction() as cursor:
+        renewed = cursor.connection
+        cursor.execute(*_insert_sql(app, "xa-ba"))
+    assert renewed is not seen[0]
+    app.db.dispose()
+    with pytest.raises(Exception, match="closed"):
+        renewed.execute("SELECT 1")
