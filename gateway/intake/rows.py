@@ -1,18 +1,19 @@
 """The batched intake rows, written with plain DB-API statements inside a transaction.
 
 Why: every SQLAlchemy Core execution costs about 100 µs of CPU (cache key, compiled-statement
-context, result set-up) before the database does anything. A batch needs seven of them, so a
+context, result set-up) before the database does anything. A batch needed seven of them, so a
 batch of one message (one sending session) spent about 1.3 ms in SQLAlchemy and 0.3 ms in
 SQLite and its flush; the event loop waits for that, holding nothing but needing the GIL.
 
-The statements are fixed and plain, so they run on a DB-API cursor: a bare pooled connection's
+The statements are fixed and plain, so they run on a DB-API cursor: a bare connection's
 (``Database.dbapi_transaction``: SMTP and imported files, no Session at all) or a session's own
 connection (IMAP, whose folder state commits in the same transaction). Either way the
 transaction (SQLite ``BEGIN IMMEDIATE``), the commit, the rollback and the mapping of errors
 to StorageError are the database layer's. Values go through each column type's bind processor for
 the dialect, so what is stored is exactly what SQLAlchemy would store (tests compare the
 rows with the ORM path); DB-API errors are wrapped into SQLAlchemy's exceptions (an
-``IntegrityError`` still tells ``store_batch`` to retry).
+``IntegrityError`` still tells ``store_batch`` to retry). Blob and message rows that are
+already stored are skipped by the insert itself (``ON CONFLICT DO NOTHING RETURNING``).
 """
 
 from __future__ import annotations
