@@ -18,16 +18,19 @@ import io
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.generic_cms import async_validate_cms_signature
-from pyhanko_certvalidator import ValidationContext
+
+if TYPE_CHECKING:
+    from pyhanko_certvalidator import ValidationContext
+
+# pyHanko itself is imported where a signature is checked: it takes ~0.3 s to import, and
+# every `gateway process`, `classify` or `serve` start would pay that for mail that is
+# mostly unsigned.
 
 VALID, UNTRUSTED, INVALID, MISMATCH, ERROR = "valid", "untrusted", "invalid", "mismatch", "error"
 
@@ -52,6 +55,8 @@ class Check:
 
 def context(roots: list[x509.Certificate]) -> ValidationContext:
     """Trust exactly ``roots``; no OCSP/CRL fetching (offline, as the archive must be)."""
+    from pyhanko_certvalidator import ValidationContext
+
     anchors = [
         asn1_x509.Certificate.load(r.public_bytes(serialization.Encoding.DER)) for r in roots
     ]
@@ -88,6 +93,9 @@ def _outcome(kind: str, status: Any, what: str) -> Check:
 
 def verify_pdf(data: bytes, roots: list[x509.Certificate], name: str = "PDF") -> list[Check]:
     """One check per signature embedded in the PDF (none for an unsigned PDF)."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         signatures = reader.embedded_signatures
@@ -153,6 +161,8 @@ def verify_smime(raw: bytes, roots: list[x509.Certificate], sender: str | None) 
     if parts is None:
         return None
     content, der = parts
+    from pyhanko.sign.validation.generic_cms import async_validate_cms_signature
+
     try:
         signed_data = cms.ContentInfo.load(der)["content"]
         signer_info = signed_data["signer_infos"][0]
