@@ -760,11 +760,9 @@ def main() -> int:
         help="add 20 x 5 KB with COUNT messages: longer than the spooler's deferral (5 s)",
     )  # fmt: skip
     parser.add_argument(
-        "--single",
-        type=int,
-        metavar="COUNT",
+        "--single", type=int, metavar="COUNT",
         help="messages per round for 1 session (default 400 x 5 KB, 100 x 500 KB)",
-    )
+    )  # fmt: skip
     parser.add_argument(
         "--floor", action="store_true",
         help="add floor, floor-inline, floor-sqlite: the least a durable 250 costs here",
