@@ -35,6 +35,22 @@ class IntakeHandler:
         self.settings = settings
         self.committer = committer
 
+    async def handle_EHLO(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        """Advertise PIPELINING (RFC 2920): a sending MTA then puts MAIL, RCPT and DATA in
+        one packet, two round trips per message instead of four, which counts on a provincial
+        WAN link. The server side needs nothing more: commands are read from one buffered
+        stream and answered in order, and nothing after the end of data is dropped
+        (tests/intake/test_smtp_data.py)."""
+        session.host_name = hostname  # the hook's duty once it is defined (aiosmtpd)
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
     async def handle_RCPT(
         self,
         server: SMTP,

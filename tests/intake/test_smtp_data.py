@@ -447,10 +447,12 @@ def gateway_port(tmp_path: Path, database_url: str) -> Iterator[tuple[App, int]]
 
 
 @pytest.mark.skipif(shutil.which("swaks") is None, reason="swaks is not installed")
+@pytest.mark.parametrize("pipelining", [False, True])
 def test_swaks_message_with_dots_stored_byte_for_byte(
-    gateway_port: tuple[App, int], tmp_path: Path
+    gateway_port: tuple[App, int], tmp_path: Path, pipelining: bool
 ) -> None:
-    """swaks dot-stuffs a message with leading dots; the gateway stores the original bytes."""
+    """swaks dot-stuffs a message with leading dots; the gateway stores the original bytes,
+    also when swaks pipelines MAIL, RCPT and DATA (which it does once PIPELINING is offered)."""
     app, port = gateway_port
     body = b"".join(b"." * (i % 4) + b"d\xc3\xb2ng %d\r\n" % i for i in range(5000))
     message = (
@@ -462,14 +464,65 @@ def test_swaks_message_with_dots_stored_byte_for_byte(
     source.write_bytes(message.removesuffix(b"\r\n"))  # swaks ends the last line itself
     result = subprocess.run(
         ["swaks", "--server", f"127.0.0.1:{port}", "--from", "vanthu@tinhuy.hagiang.dcs.vn",
-         "--to", PARTY_MAILBOX, "--data", f"@{source}"],
+         "--to", PARTY_MAILBOX, "--data", f"@{source}", *(["--pipeline"] if pipelining else [])],
         capture_output=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout.decode()[-2000:]
     assert b"250 2.0.0 OK: stored as message" in result.stdout
+    if pipelining:  # DATA went out before the recipient's reply came back
+        assert result.stdout.index(b" -> DATA") < result.stdout.index(b"<-  250 2.1.5")
     with app.db.transaction() as session:
         sha = session.scalars(select(InboundMessage.raw_sha256)).one()
     assert read_raw(app.db, app.blobs, sha) == message
+
+
+def test_ehlo_advertises_pipelining(gateway_port: tuple[App, int]) -> None:
+    """EHLO lists PIPELINING beside aiosmtpd's own extensions; the last line stays last."""
+    _, port = gateway_port
+    client = Client(port)
+    try:
+        lines = client.command("EHLO mail.tinhuy.hagiang.dcs.vn").split("\n")
+    finally:
+        client.close()
+    assert "250-PIPELINING" in lines
+    assert {"250-8BITMIME", "250-SMTPUTF8"} <= set(lines)
+    assert lines[-1] == "250 HELP"
+
+
+def test_pipelined_messages_are_each_stored_and_answered_in_order(
+    gateway_port: tuple[App, int],
+) -> None:
+    """A pipelining sender: envelope groups in one packet, the next group in the same packet
+    as the end of data, a refused recipient inside a group. Every reply comes in order, and
+    each message is stored once for the official recipient."""
+    app, port = gateway_port
+    envelope = (
+        b"MAIL FROM:<vanthu@tinhuy.hagiang.dcs.vn>\r\n"
+        b"RCPT TO:<someone@gmail.com>\r\n"
+        + f"RCPT TO:<{PARTY_MAILBOX}>\r\n".encode()
+        + b"DATA\r\n"
+    )
+    first = b"Message-ID: <pipelined-1@tinhuy>\r\nSubject: 1\r\n\r\nmot\r\n"
+    second = b"Message-ID: <pipelined-2@tinhuy>\r\nSubject: 2\r\n\r\nhai\r\n"
+    client = Client(port)
+    try:
+        assert "PIPELINING" in client.command("EHLO mail.tinhuy.hagiang.dcs.vn")
+        client.send(envelope)
+        replies = [client.reply() for _ in range(4)]
+        client.send(first + b".\r\n" + envelope)
+        replies += [client.reply() for _ in range(5)]
+        client.send(second + b".\r\n")
+        replies.append(client.reply())
+    finally:
+        client.close()
+    codes = [reply[:3] for reply in replies]
+    assert codes == ["250", "550", "250", "354", "250", "250", "550", "250", "354", "250"]
+    assert "stored as message" in replies[4] and "stored as message" in replies[9]
+    with app.db.transaction() as session:
+        shas = list(session.scalars(select(InboundMessage.raw_sha256).order_by(InboundMessage.id)))
+        mailboxes = set(session.scalars(select(InboundMessage.mailbox)))
+    assert [read_raw(app.db, app.blobs, sha) for sha in shas] == [first, second]
+    assert mailboxes == {PARTY_MAILBOX}
 
 
 # ----------------------------------------------------------------- group commit: batched rows
