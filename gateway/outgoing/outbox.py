@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser
-from email.policy import SMTP
 from email.utils import getaddresses, make_msgid
 
 from sqlalchemy import select
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from gateway.archive.blobstore import BlobStore
 from gateway.db.models import QUEUED, Blob, OutboundMail, utcnow
+from gateway.outgoing.folding import OUTGOING
 
 
 def enqueue(
@@ -49,7 +49,7 @@ def enqueue(
             mail["Message-ID"] = make_msgid(domain=domain)
         if rcpt_to is None:
             rcpt_to = _recipients(mail)
-        raw = mail.as_bytes(policy=SMTP)
+        raw = mail.as_bytes(policy=OUTGOING)
         message_id, subject = str(mail["Message-ID"]), mail["Subject"]
     else:
         raw = mail

@@ -11,11 +11,11 @@ from __future__ import annotations
 import base64
 import secrets
 from email.message import EmailMessage
-from email.policy import SMTP
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs7
 
+from gateway.outgoing.folding import OUTGOING
 from gateway.outgoing.signing.keys import SigningKey
 
 PROTOCOL = "application/pkcs7-signature"
@@ -36,7 +36,7 @@ def detached_signature(content: bytes, key: SigningKey) -> bytes:
 def _headers(headers: list[tuple[str, str]]) -> bytes:
     out = b""
     for name, value in headers:
-        out += SMTP.header_factory(name, value).fold(policy=SMTP).encode("ascii")
+        out += OUTGOING.fold(name, OUTGOING.header_factory(name, value)).encode("ascii")
     return out
 
 
@@ -50,7 +50,7 @@ def sign_mail(
     """
     for name in ("MIME-Version",):
         del content[name]
-    entity = content.as_bytes(policy=SMTP)
+    entity = content.as_bytes(policy=OUTGOING)
     if key is None:
         return _headers([*headers, ("MIME-Version", "1.0")]) + entity
     signature = detached_signature(entity, key)
