@@ -1,16 +1,18 @@
 """Header folding for the mail the gateway sends: Vietnamese text arrives as it was written.
 
 Why: the stdlib's ``email.policy.SMTP`` folds long non-ASCII headers into encoded words that
-sometimes lose or gain a space at a boundary (CPython 3.11): of the notice subjects made from
-the shared corpus ("[Phối hợp] NQ số 04-NQ/TU của Tỉnh ủy Hà Giang về ... sự lãnh đạo ..."),
-67 of 177 came back as "... sự lãnhđạo ..."; of the 55 names in rules/, "Sở Thông tin và
-Truyền thông tỉnh Hà Giang" came back as "... tỉnh H à Giang". ``OUTGOING`` is
-``email.policy.SMTP`` except that non-ASCII unstructured headers (Subject, ...) and non-ASCII
-display names in address headers are encoded with ``email.header.Header``: RFC 2047 encoded
-words of at most 76 characters that carry their spaces inside, so a decoder that drops the
-folding white space between encoded words (as RFC 2047 says) gets exactly the text that was
-set (tests check). Everything else (ASCII headers, groups, MIME parameters, addresses that
-are not ASCII) takes the stdlib path unchanged.
+sometimes turn a space into the folding white space between two encoded words, which RFC 2047
+decoders drop (CPython 3.11): of the notice subjects made from the shared corpus ("[Phối hợp]
+NQ số 04-NQ/TU của Tỉnh ủy Hà Giang về ... sự lãnh đạo ..."), 67 of 177 decoded as "... sự
+lãnhđạo ..."; of the 55 names in rules/, "Phòng Nông nghiệp và Phát triển nông thôn" lost a
+space the same way.
+
+``OUTGOING`` is ``email.policy.SMTP`` except that non-ASCII unstructured headers (Subject,
+...) and non-ASCII display names in address headers are encoded with ``email.header.Header``:
+RFC 2047 encoded words of at most 76 characters that carry their spaces inside, so a decoder
+that drops the folding white space between encoded words (as RFC 2047 says) gets exactly the
+text that was set (tests check). Everything else (ASCII headers, groups, MIME parameters,
+addresses that are not ASCII) takes the stdlib path unchanged.
 """
 
 from __future__ import annotations

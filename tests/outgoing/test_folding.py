@@ -34,7 +34,8 @@ SUBJECTS = [
     *(" ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 45))) for _ in range(60)),
 ]
 NAMES = [
-    "Sở Thông tin và Truyền thông tỉnh Hà Giang",  # from rules/directory.toml
+    "Phòng Nông nghiệp và Phát triển nông thôn",  # rules/: the stdlib's lost a space
+    "Sở Thông tin và Truyền thông tỉnh Hà Giang",
     "Huyện ủy Mèo Vạc",
     *(" ".join(rng.choice(WORDS[:-4]) for _ in range(rng.randint(1, 14))) for _ in range(40)),
 ]
