@@ -37,7 +37,8 @@ ROWS_PER_INSERT = 200
 
 
 class RowWriter:
-    """The intake statements for one dialect (SQLite or PostgreSQL); stateless, shareable."""
+    """The intake statements for one dialect (SQLite or PostgreSQL); shareable between
+    threads (it keeps nothing but the statements it has prepared)."""
 
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
@@ -102,7 +103,9 @@ class RowWriter:
             return
         key = (table.name, tuple(rows[0]))
         if key not in self._inserts:
-            self._inserts[key] = self._prepare_insert(table, key[1])
+            head, processors = self._insert_head(table, key[1])
+            values = ", ".join(self._marker.format(name) for name in key[1])
+            self._inserts[key] = f"{head} VALUES ({values})", processors
         sql, processors = self._inserts[key]
         params = [
             {name: process(row[name]) if process else row[name] for name, process in processors}
@@ -126,9 +129,8 @@ class RowWriter:
             chunk = rows[start : start + ROWS_PER_INSERT]
             key = (table.name, tuple(chunk[0]), len(chunk))
             if key not in self._inserts_new:
+                head, processors = self._insert_head(table, key[1])
                 one_row = "(" + ", ".join([self._positional] * len(key[1])) + ")"
-                sql, processors = self._prepare_insert(table, key[1])
-                head = sql.partition(" VALUES ")[0]
                 values = ", ".join([one_row] * len(chunk))
                 skip = f"ON CONFLICT ({unique}) DO NOTHING RETURNING {returning}"
                 sql = f"{head} VALUES {values} {skip}"
@@ -142,12 +144,10 @@ class RowWriter:
             inserted += self._run(cursor, sql, params)
         return inserted
 
-    def _prepare_insert(self, table: Table, names: Sequence[str]) -> Insert:
-        """The INSERT statement and each column type's bind processor (e.g. UTC datetimes,
-        binary) for this dialect: built once per table and set of columns."""
-        columns = ", ".join(names)
-        values = ", ".join(self._marker.format(name) for name in names)
-        sql = f"INSERT INTO {table.name} ({columns}) VALUES ({values})"
+    def _insert_head(self, table: Table, names: Sequence[str]) -> Insert:
+        """``INSERT INTO table (columns)`` and each column type's bind processor (e.g. UTC
+        datetimes, binary) for this dialect; callers add the VALUES and keep the result."""
+        sql = f"INSERT INTO {table.name} ({', '.join(names)})"
         return sql, [(name, table.c[name].type.bind_processor(self.dialect)) for name in names]
 
     def _in_list(

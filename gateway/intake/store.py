@@ -112,8 +112,9 @@ class Intake:
                 shas.append(hashlib.sha256(mail.raw).hexdigest())
                 spool[shas[-1]] = mail.raw
         summaries = [summarise_headers(mail.raw) for mail in mails]
-        # A concurrent process may insert the same message between our look-up and insert:
-        # the unique constraint refuses it, and the second attempt finds the row.
+        # Blob and message inserts skip rows another process stored first (ON CONFLICT); the
+        # one-by-one ORM path (IMAP batches mixing folders) and the IMAP delivery constraint
+        # can still be refused by a concurrent insert: the second attempt finds the row.
         # Without IMAP origins or extra work (SMTP, imported files) the rows need no Session.
         bare = also is None and all(mail.imap is None for mail in mails)
         for attempt in range(3):
