@@ -9,6 +9,8 @@ One run starts, each on its own 127.0.0.1 high port:
   ceiling for anything built on aiosmtpd as shipped);
 - ``noop-fast``: the same no-op handler on the gateway's ``IntakeSMTP`` (its fast DATA reader),
   to show what the reader alone gains and what durability then costs;
+- ``noop-uvloop``: ``noop-stock`` on uvloop, the event loop ``gateway serve`` runs on, to show
+  what the loop alone gains (both noop-stock and noop-fast run on the standard loop);
 - ``gateway``: ``gateway serve`` with a temporary config, SQLite under a temporary data root,
   no pipeline workers (only intake is measured): 250 means raw bytes + row are durable
   (``--spool-max`` sets ``storage.spool_max``; ``--nospool`` adds ``gw-nospool``, the same code
@@ -298,15 +300,18 @@ class Server:
 
 
 class NoopServer(Server):
-    def __init__(self, work: Path, fast: bool) -> None:
+    def __init__(self, work: Path, fast: bool, uvloop: bool = False) -> None:
         super().__init__(work)
         self.fast = fast
-        self.name = "noop-fast" if fast else "noop-stock"
+        self.uvloop = uvloop
+        self.name = "noop-uvloop" if uvloop else "noop-fast" if fast else "noop-stock"
 
     def start(self) -> None:
         command = [sys.executable, str(Path(__file__).resolve()), "--serve-noop", str(self.port)]
         if self.fast:
             command.append("--fast")
+        if self.uvloop:
+            command.append("--uvloop")
         log = (self.work / f"{self.name}.log").open("ab")
         self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
         wait_for_port(self.port, self.process)
@@ -687,6 +692,8 @@ def report(servers: list[Server], loads: list[Load], results: Results) -> str:
     pairs = [(gw, base) for gw, base in pairs if base in names]
     # The floor's own ratio: the most any durable intake could reach against the no-op.
     pairs += [(floor, "noop-stock") for floor in FLOOR_KINDS.values() if floor in names]
+    if "noop-uvloop" in names:  # the gateway against a no-op on its own event loop
+        pairs.append(("gateway", "noop-uvloop"))
     if "gw-before" in names:  # --compare: this version against the other checkout
         pairs.append(("gateway", "gw-before"))
     ratio_names = [f"{gw} / {base}" for gw, base in pairs]
@@ -769,6 +776,7 @@ def main() -> int:
     )  # fmt: skip
     parser.add_argument("--serve-noop", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--fast", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--uvloop", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--serve-floor", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--journal", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--floor-kind", choices=FLOOR_KINDS, help=argparse.SUPPRESS)
@@ -776,7 +784,12 @@ def main() -> int:
 
     if args.serve_noop:
         sys.path.insert(0, str(REPO))
-        asyncio.run(_serve_noop(args.serve_noop, args.fast))
+        if args.uvloop:
+            import uvloop
+
+            uvloop.run(_serve_noop(args.serve_noop, args.fast))
+        else:
+            asyncio.run(_serve_noop(args.serve_noop, args.fast))
         return 0
     if args.serve_floor:
         sys.path.insert(0, str(REPO))
@@ -809,7 +822,11 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-smtp-"))
     os.chmod(work, 0o755)  # Postfix daemons (user postfix) walk into their folders
     try:
-        servers: list[Server] = [NoopServer(work, fast=False), NoopServer(work, fast=True)]
+        servers: list[Server] = [
+            NoopServer(work, fast=False),
+            NoopServer(work, fast=True),
+            NoopServer(work, fast=False, uvloop=True),
+        ]
         servers.append(GatewayServer(work, spool_max=args.spool_max))
         if args.nospool:
             servers.append(GatewayServer(work, name="gw-nospool", spool_max=0))

@@ -101,7 +101,10 @@ async def serve(app: App) -> None:
     if settings.scheduler.remind_interval:
         scheduler.start()
     log.info(
-        "gateway serving (%d pipeline workers, %d IMAP pollers)", len(workers), len(pollers.threads)
+        "gateway serving (%d pipeline workers, %d IMAP pollers, event loop %s)",
+        len(workers),
+        len(pollers.threads),
+        type(loop).__module__.partition(".")[0],
     )
 
     await stop_requested.wait()

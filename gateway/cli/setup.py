@@ -28,4 +28,11 @@ def serve(ctx: Context) -> None:
 
     app = ctx.app
     app.init()
-    asyncio.run(run_daemon(app))
+    try:
+        # libuv's event loop: the SMTP sessions' socket and timer work costs less CPU than on
+        # the standard loop (~10% more messages/s from one session, bench/README.md).
+        import uvloop
+    except ImportError:  # a platform without it: the standard loop, slower, never wrong
+        asyncio.run(run_daemon(app))
+    else:
+        uvloop.run(run_daemon(app))

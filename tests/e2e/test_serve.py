@@ -143,6 +143,39 @@ def test_relay_and_oversize_are_refused(tmp_path: Path, database_url: str):
     assert len(run_json(config, "messages", "list")) == 1
 
 
+def _self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    cert, key = folder / "smtp-cert.pem", folder / "smtp-key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "30", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return cert, key
+
+
+def test_starttls_required_and_used(tmp_path: Path, database_url: str):
+    """With a certificate and ``require_tls``, a sender that does not start TLS is refused
+    (530) and one that does is stored byte for byte. The daemon's event loop is uvloop,
+    whose transports aiosmtpd's STARTTLS swaps under the session: this is that path."""
+    cert, key = _self_signed_certificate(tmp_path)
+    config, port = _config(
+        tmp_path, database_url, tls_cert=str(cert), tls_key=str(key), require_tls=True
+    )
+    raw = official_email(3)
+    payload = tmp_path / "message.eml"
+    payload.write_bytes(raw.removesuffix(b"\r\n"))  # swaks ends the last line itself
+    with Daemon(config, port, tmp_path / "serve.log") as daemon:
+        plain = swaks(port, PARTY_MAILBOX, payload)
+        assert "<** 530" in plain.stdout, plain.stdout[-2000:]
+        secured = swaks(port, PARTY_MAILBOX, payload, "--tls")
+        assert "<~  250 2.0.0 OK: stored as message" in secured.stdout, secured.stdout[-2000:]
+        assert daemon.stop() == 0
+    assert "event loop uvloop" in (tmp_path / "serve.log").read_text(encoding="utf-8")
+    (message,) = run_json(config, "messages", "list")
+    assert run(config, "messages", "show", str(message["id"]), "--raw").stdout == raw
+
+
 def _send(port: int, raw: bytes) -> tuple[int, bytes]:
     with smtplib.SMTP("127.0.0.1", port, timeout=60) as client:
         client.ehlo()
