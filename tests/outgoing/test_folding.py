@@ -18,8 +18,12 @@ from email.policy import SMTP
 from email.utils import formataddr
 
 import pytest
+from sqlalchemy import select
 
+from gateway.app import App
+from gateway.db.models import Organisation
 from gateway.outgoing.folding import OUTGOING
+from gateway.outgoing.outbox import enqueue
 
 WORDS = ["Nghị", "quyết", "số", "04-NQ/TU", "ngày", "12/04/2016", "của", "Tỉnh", "ủy", "Hà",
          "Giang", "về", "việc", "tăng", "cường", "sự", "lãnh", "đạo", "[Xử", "lý]", "Đảng",
@@ -98,3 +102,18 @@ def test_ascii_groups_and_parameters_are_rendered_as_the_stdlib_does() -> None:
     mail.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf",
                         filename="Nghị quyết số 04.pdf")  # fmt: skip
     assert mail.as_bytes(policy=OUTGOING) == mail.as_bytes(policy=SMTP)
+
+
+def test_the_outbox_queues_the_subject_as_written(app: App) -> None:
+    """The bytes the outbox keeps (and the sender sends) carry the subject as written, for a
+    subject that the stdlib's own rendering alters."""
+    subject = SUBJECTS[0]
+    stock = message_from_bytes(_notice(subject).as_bytes(policy=SMTP))
+    assert _strict(stock["Subject"]) != subject  # the case this is about
+    with app.db.transaction() as session:
+        org_id = session.scalars(select(Organisation.id).order_by(Organisation.id)).first()
+        assert org_id is not None
+        row = enqueue(session, app.blobs, organisation_id=org_id, kind="notice",
+                      mail=_notice(subject), mail_from=SENDER)  # fmt: skip
+        sha = row.raw_sha256
+    assert _strict(message_from_bytes(app.blobs.read(sha))["Subject"]) == subject
