@@ -23,6 +23,7 @@ from tests.e2e.conftest import wait_until_settled
 from tests.support.gateway_process import Daemon, free_port, run, run_json
 from tests.support.mailgen import official_email
 from tests.support.paths import VN, need_corpus
+from tests.support.pki import write_server_certificate
 from tests.support.settings import PARTY_MAILBOX, write_config
 
 
@@ -143,22 +144,11 @@ def test_relay_and_oversize_are_refused(tmp_path: Path, database_url: str):
     assert len(run_json(config, "messages", "list")) == 1
 
 
-def _self_signed_certificate(folder: Path) -> tuple[Path, Path]:
-    cert, key = folder / "smtp-cert.pem", folder / "smtp-key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "30", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
-        check=True, capture_output=True, timeout=60,
-    )  # fmt: skip
-    return cert, key
-
-
 def test_starttls_required_and_used(tmp_path: Path, database_url: str):
     """With a certificate and ``require_tls``, a sender that does not start TLS is refused
     (530) and one that does is stored byte for byte. The daemon's event loop is uvloop,
     whose transports aiosmtpd's STARTTLS swaps under the session: this is that path."""
-    cert, key = _self_signed_certificate(tmp_path)
+    cert, key = write_server_certificate(tmp_path)
     config, port = _config(
         tmp_path, database_url, tls_cert=str(cert), tls_key=str(key), require_tls=True
     )

@@ -12,9 +12,7 @@ self-signed certificate in ``cert_file``) are all offered.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import grp
-import ipaddress
 import os
 import pwd
 import shutil
@@ -29,12 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from imapclient import IMAPClient
 
+from tests.support.pki import write_server_certificate
 from tests.support.settings import PARTY_MAILBOX, write_config
 
 PASSWORD = "mat-khau-thu"
@@ -94,37 +89,6 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _self_signed(root: Path) -> None:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "imap.test")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    (root / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (root / "key.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-
-
 class Dovecot:
     """One private Dovecot: start, stop, restart, plus helpers to fill mailboxes."""
 
@@ -148,7 +112,7 @@ class Dovecot:
         os.chown(home, entry.pw_uid, entry.pw_gid)
         for sub in ("run", "state"):
             (self.root / sub).mkdir()
-        _self_signed(self.root)
+        write_server_certificate(self.root)
         (self.root / "dovecot.conf").write_text(
             CONFIG.format(
                 root=self.root,
